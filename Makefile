@@ -1,0 +1,27 @@
+# Two commands a user needs: `make demo` and `make test`. Both create .venv on first use and
+# reinstall into it whenever setup.cfg changes (the stamp file tracks it).
+PYTHON ?= python3
+VENV := .venv
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --quiet -e '.[cpu,dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/keras-spp demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/spp_layer.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,6 @@
+"""Numeric ops of keras-spp: pyramid bins and the pooling kernel."""
+
+from keras_spp.ops.pyramid_bins import bin_edges, pyramid_bins
+from keras_spp.ops.pyramid_pooling import ragged_to_padded, spatial_pyramid_pool
+
+__all__ = ["bin_edges", "pyramid_bins", "ragged_to_padded", "spatial_pyramid_pool"]
