@@ -1,5 +1,6 @@
 """Numeric ops of keras-spp: pyramid bins and the pooling kernel."""
 
+from keras_spp.ops.feature_size import conv_output_size
 from keras_spp.ops.pyramid_bins import bin_edges, pyramid_bins
 from keras_spp.ops.pyramid_pooling import ragged_to_padded, spatial_pyramid_pool
 
