@@ -1,0 +1,167 @@
+"""Export a Keras classifier to TFLite with dynamic height and width, optionally quantized, and run it.
+
+The file has one signature, `serving_default`: `images` float32 `(B, H, W, 3)` raw 0..255 (every dim
+dynamic; call `resize_tensor_input` before `allocate_tensors`) -> `probabilities` float32 `(B, C)`. Only
+TFLite builtin ops are allowed, so it runs with the plain LiteRT interpreter, no Flex delegate.
+"""
+
+import os
+import tempfile
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_spp.export.image_decoding import read_image_folder
+
+QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
+
+
+def export_tflite(model, path, *, quantize="none", representative_images=None, image_size=224, max_calibration_images=200):
+    """Converts `model` to a `.tflite` file with dynamic H and W, builtin ops only; returns a report dict.
+
+    Args:
+        model: a Keras classifier, float32 `(B, H, W, 3)` raw 0..255 with H and W None -> `(B, C)`.
+        path: the `.tflite` file to write (its folder is created).
+        quantize: `"none"` (float32), `"float16"` (float16 weights), `"dynamic"` (int8 weights, float
+            activations) or `"int8"` (int8 weights and activations, calibrated; float32 input and output).
+        representative_images: for `"int8"` only (required there): a folder of JPEG/PNG files (decoded
+            like `serve_bytes`, shorter side `image_size`) or an iterable of float32 `(h, w, 3)` arrays.
+        image_size: shorter side of the calibration images read from a folder.
+        max_calibration_images: at most this many images are used for calibration.
+
+    Returns:
+        `{"path": path, "quantize": quantize, "size_bytes": int}`.
+
+    Example:
+    >>> inputs = keras.Input((None, None, 3))
+    >>> x = keras.layers.GlobalMaxPooling2D()(keras.layers.Conv2D(4, 3)(inputs))
+    >>> model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(x))
+    >>> export_tflite(model, os.path.join(tempfile.mkdtemp(), "m.tflite"))["size_bytes"] > 0
+    True
+    """
+    if quantize not in QUANTIZATIONS:
+        raise ValueError(f"`quantize` must be one of {QUANTIZATIONS}. Received: quantize={quantize!r}")
+    if (quantize == "int8") != (representative_images is not None):
+        raise ValueError(
+            "`representative_images` (a folder or a list of images) is required for quantize='int8' and used "
+            f"by it only. Received: quantize={quantize!r}, representative_images={type(representative_images).__name__}"
+        )
+    with tempfile.TemporaryDirectory() as saved_model_dir:
+        archive = keras.export.ExportArchive()
+        archive.track(model)
+        archive.add_endpoint(
+            "serving_default",
+            lambda images: {"probabilities": tf.cast(model(images, training=False), tf.float32)},
+            input_signature=[tf.TensorSpec((None, None, None, 3), tf.float32, name="images")],
+        )
+        archive.write_out(saved_model_dir, verbose=False)
+        converter = tf.lite.TFLiteConverter.from_saved_model(saved_model_dir)
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+        if quantize != "none":
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        if quantize == "float16":
+            converter.target_spec.supported_types = [tf.float16]
+        if quantize == "int8":
+            images = _calibration_images(representative_images, image_size, max_calibration_images)
+            converter.representative_dataset = lambda: ([image[np.newaxis]] for image in images)
+            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        flatbuffer = converter.convert()
+    path = os.fspath(path)
+    if os.path.dirname(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(flatbuffer)
+    return {"path": path, "quantize": quantize, "size_bytes": len(flatbuffer)}
+
+
+class TFLiteClassifier:
+    """Runs a `.tflite` classifier written by `export_tflite` with the LiteRT interpreter, any image size.
+
+    Not thread-safe (one interpreter); make one per thread. Needs the `ai-edge-litert` package.
+
+    Args:
+        model: path of a `.tflite` file, or its bytes.
+        num_threads: interpreter threads (None: LiteRT's default).
+
+    Call arguments:
+        images: float32 `(B, H, W, 3)` raw 0..255; the input is resized when the shape changes.
+
+    Returns: float32 `(B, C)` probabilities (a NumPy array).
+
+    Example:
+    >>> classifier = TFLiteClassifier("zf5_spp.tflite")           # doctest: +SKIP
+    >>> classifier(np.zeros((1, 180, 240, 3), "float32")).shape  # doctest: +SKIP
+    (1, 10)
+    """
+
+    def __init__(self, model, num_threads=None):
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+        except ImportError as error:
+            raise ImportError("Running a .tflite file needs the LiteRT interpreter: pip install ai-edge-litert") from error
+        if isinstance(model, (bytes, bytearray)):
+            self.interpreter = Interpreter(model_content=bytes(model), num_threads=num_threads)
+        else:
+            self.interpreter = Interpreter(model_path=os.fspath(model), num_threads=num_threads)
+        self._input = self.interpreter.get_input_details()[0]["index"]
+        self._output = self.interpreter.get_output_details()[0]["index"]
+        self._shape = None
+
+    def __call__(self, images):
+        images = np.asarray(images, dtype=np.float32)
+        if images.ndim != 4 or images.shape[-1] != 3:
+            raise ValueError(f"Expected images (B, H, W, 3). Received: shape={images.shape}")
+        if images.shape != self._shape:
+            self.interpreter.resize_tensor_input(self._input, images.shape, strict=True)
+            self.interpreter.allocate_tensors()
+            self._shape = images.shape
+        self.interpreter.set_tensor(self._input, images)
+        self.interpreter.invoke()
+        return self.interpreter.get_tensor(self._output).copy()
+
+
+def evaluate_tflite(model, tflite_model, images, labels=None):
+    """Compares a TFLite classifier with its Keras model image by image: agreement and accuracy delta.
+
+    Args:
+        model: the Keras classifier.
+        tflite_model: a `.tflite` path or bytes, or a `TFLiteClassifier`.
+        images: iterable of float32 `(h, w, 3)` arrays, each of any size.
+        labels: optional true class ids, one per image.
+
+    Returns:
+        dict: `images` (count), `top1_agreement` (fraction of images where both pick the same class),
+        `max_abs_diff` (largest probability difference), and with labels `keras_accuracy`,
+        `tflite_accuracy`, `accuracy_delta` (tflite minus keras).
+    """
+    runner = tflite_model if isinstance(tflite_model, TFLiteClassifier) else TFLiteClassifier(tflite_model)
+    keras_top, lite_top, max_diff = [], [], 0.0
+    for image in images:
+        batch = np.asarray(image, "float32")[np.newaxis]
+        expected = np.asarray(model(batch, training=False), "float32")
+        got = runner(batch)
+        keras_top.append(int(expected.argmax()))
+        lite_top.append(int(got.argmax()))
+        max_diff = max(max_diff, float(np.abs(got - expected).max()))
+    if not keras_top:
+        raise ValueError("`images` is empty: nothing to evaluate")
+    keras_top, lite_top = np.array(keras_top), np.array(lite_top)
+    report = {"images": len(keras_top), "top1_agreement": float(np.mean(keras_top == lite_top)), "max_abs_diff": max_diff}
+    if labels is not None:
+        labels = np.asarray(list(labels))
+        if labels.shape != keras_top.shape:
+            raise ValueError(f"`labels` must give one class id per image: {len(keras_top)} images, {labels.shape} labels")
+        report["keras_accuracy"] = float(np.mean(keras_top == labels))
+        report["tflite_accuracy"] = float(np.mean(lite_top == labels))
+        report["accuracy_delta"] = report["tflite_accuracy"] - report["keras_accuracy"]
+    return report
+
+
+def _calibration_images(source, image_size, limit):
+    if isinstance(source, (str, os.PathLike)):
+        return read_image_folder(source, image_size=image_size, limit=limit)[0]
+    images = [np.asarray(image, "float32") for _, image in zip(range(limit), source)]
+    if not images or any(image.ndim != 3 or image.shape[-1] != 3 for image in images):
+        raise ValueError("`representative_images` must hold at least one float32 (h, w, 3) image")
+    return images
