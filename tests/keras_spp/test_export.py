@@ -51,7 +51,7 @@ def tiny_classifiers(seed=0):
     layers = [
         keras.layers.Rescaling(1 / 127.5, offset=-1),
         keras.layers.Conv2D(8, 3, strides=2, activation="relu"),
-        keras.layers.Conv2D(8, 3, activation="relu"),
+        keras.layers.Conv2D(16, 3, activation="relu"),  # 1152 weights: enough for dynamic-range quantization
     ]
     spp = SpatialPyramidPooling((4, 2, 1))
     head = keras.layers.Dense(NUM_CLASSES, activation="softmax", kernel_initializer=keras.initializers.RandomNormal(0, 1))
@@ -301,7 +301,7 @@ def test_tflite_float_parity_at_two_sizes(classifiers, tmp_path):
 
 # Stated tolerance: on 24 images of random sizes, the quantized file picks the Keras top-1 class on at
 # least this fraction of them (a random tiny network has small margins; trained models do better).
-TOP1_AGREEMENT = {"float16": 1.0, "dynamic": 0.95, "int8": 0.8}
+TOP1_AGREEMENT = {"float16": 0.95, "dynamic": 0.95, "int8": 0.85}
 
 
 @pytest.mark.parametrize("quantize", ["float16", "dynamic", "int8"])
@@ -313,7 +313,7 @@ def test_quantized_tflite_top1_within_tolerance(classifiers, tmp_path, quantize)
     calibration = images[:16] if quantize == "int8" else None
     float_size = export_tflite(model, tmp_path / "float.tflite")["size_bytes"]
     report = export_tflite(model, tmp_path / f"{quantize}.tflite", quantize=quantize, representative_images=calibration)
-    assert report["size_bytes"] < float_size * 1.05
+    assert report["size_bytes"] < float_size
     result = evaluate_tflite(model, report["path"], images[16:])
     assert result["images"] == 24
     assert result["top1_agreement"] >= TOP1_AGREEMENT[quantize], result
