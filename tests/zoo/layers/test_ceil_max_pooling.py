@@ -1,0 +1,54 @@
+import re
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests.zoo.layers.contract import check_layer_contract
+from zoo.layers import CeilMaxPooling2D
+
+
+def caffe_max_pool(x, pool_size, strides):
+    """Caffe's max pooling, pad 0: ceil((n - k) / s) + 1 windows a side, each clipped to the map."""
+    out = [-(-(n - pool_size) // strides) + 1 for n in x.shape[1:3]]
+    y = np.empty((x.shape[0], out[0], out[1], x.shape[3]), x.dtype)
+    for i in range(out[0]):
+        for j in range(out[1]):
+            rows = slice(i * strides, min(i * strides + pool_size, x.shape[1]))
+            cols = slice(j * strides, min(j * strides + pool_size, x.shape[2]))
+            y[:, i, j] = x[:, rows, cols].max(axis=(1, 2))
+    return y
+
+
+@pytest.mark.parametrize("pool_size, strides", [(3, 2), (2, 2), (3, 3), (3, 1)])
+@pytest.mark.parametrize("height, width", [(110, 26), (7, 8), (3, 5), (13, 13)])
+def test_matches_caffe_on_negative_arange(pool_size, strides, height, width):
+    x = -np.arange(2 * height * width * 3, dtype="float32").reshape(2, height, width, 3)  # max at each window's start
+    x[1] = np.random.default_rng(height).normal(size=x.shape[1:])
+    np.testing.assert_array_equal(np.asarray(CeilMaxPooling2D(pool_size, strides)(x)), caffe_max_pool(x, pool_size, strides))
+
+
+def test_zf5_sizes_and_symbolic_shapes():
+    layer = CeilMaxPooling2D(3, 2)
+    assert layer.compute_output_shape((None, 110, 88, 96)) == (None, 55, 44, 96)
+    assert tuple(layer(keras.Input((None, 26, 4))).shape) == (None, None, 13, 4)
+
+
+def test_one_graph_serves_every_size():
+    layer = CeilMaxPooling2D(3, 2)
+    fn = tf.function(layer, input_signature=[tf.TensorSpec((None, None, None, 2))], reduce_retracing=True)
+    for height, width in [(110, 26), (9, 12)]:
+        x = np.random.default_rng(0).normal(size=(1, height, width, 2)).astype("float32")
+        np.testing.assert_array_equal(fn(x).numpy(), caffe_max_pool(x, 3, 2))
+
+
+def test_layer_contract(tmp_path):
+    check_layer_contract(CeilMaxPooling2D(3, 2), (7, 8, 2), tmp_path)
+
+
+@pytest.mark.parametrize("kwargs", [{"pool_size": 0}, {"strides": 2.0}])
+def test_bad_arguments_quote_the_value(kwargs):
+    (value,) = kwargs.values()
+    with pytest.raises(ValueError, match=re.escape(repr(value))):
+        CeilMaxPooling2D(**{"pool_size": 3, "strides": 2, **kwargs})

@@ -1,0 +1,58 @@
+"""Max pooling with Caffe's ceil rounding of the output size."""
+
+import keras
+import tensorflow as tf
+
+from keras_spp.ops import conv_output_size
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class CeilMaxPooling2D(keras.layers.Layer):
+    """Max pooling whose output size is rounded up, as Caffe's pooling layer does (no padding).
+
+    The output has `ceil((size - pool_size) / strides) + 1` cells a side (`keras.layers.MaxPooling2D`
+    rounds down). The last window may stick out of the bottom/right border; it then takes the max over the
+    cells it covers, exactly as Caffe: the input is padded there with the dtype's lowest value, so the
+    padding never wins. Example: 110 -> 55 with a 3x3 window and stride 2 (floor mode gives 54).
+
+    Args:
+        pool_size: int >= 1, the window side.
+        strides: int >= 1.
+
+    Input shape: `(B, H, W, C)`, channels last; H and W may be None.
+    Output shape: `(B, ceil((H - pool_size) / strides) + 1, ceil((W - pool_size) / strides) + 1, C)`.
+
+    Example:
+    >>> tuple(CeilMaxPooling2D(3, 2)(keras.ops.zeros((1, 110, 26, 4))).shape)
+    (1, 55, 13, 4)
+    """
+
+    def __init__(self, pool_size=3, strides=2, **kwargs):
+        super().__init__(**kwargs)
+        conv_output_size(pool_size, pool_size, strides)  # validates both, quoting a bad value
+        self.pool_size, self.strides = int(pool_size), int(strides)
+        self.input_spec = keras.layers.InputSpec(ndim=4)
+
+    def call(self, inputs):
+        shape = tf.shape(inputs)
+        extra = [self._overhang(shape[axis]) for axis in (1, 2)]
+        lowest = tf.constant(inputs.dtype.min, inputs.dtype)
+        padded = tf.pad(inputs, [[0, 0], [0, extra[0]], [0, extra[1]], [0, 0]], constant_values=lowest)
+        return tf.nn.max_pool2d(padded, self.pool_size, self.strides, "VALID")
+
+    def _output_size(self, size):
+        return conv_output_size(size, self.pool_size, self.strides, ceil_mode=True)
+
+    def _overhang(self, size):
+        """Cells the last window reaches past the border (>= 0)."""
+        return tf.maximum((self._output_size(size) - 1) * self.strides + self.pool_size - size, 0)
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, channels = input_shape
+        sizes = [None if s is None else int(self._output_size(s)) for s in (height, width)]
+        return (batch, sizes[0], sizes[1], channels)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"pool_size": self.pool_size, "strides": self.strides})
+        return config

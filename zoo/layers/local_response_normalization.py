@@ -1,0 +1,62 @@
+"""Caffe's across-channel local response normalization (LRN) as a Keras layer."""
+
+import numbers
+
+import keras
+import tensorflow as tf
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class LocalResponseNormalization(keras.layers.Layer):
+    """Across-channel LRN with Caffe's parameters, computed by `tf.nn.local_response_normalization`.
+
+    Caffe (and the released SPP-net definitions) write `b_c = a_c / (k + alpha / n * sum a_j^2) ** beta`,
+    the sum over the `n` channels `j` centred on `c`. TensorFlow writes
+    `b_c = a_c / (bias + alpha_tf * sum a_j^2) ** beta` over `[c - depth_radius, c + depth_radius]`, so
+    the mapping is `depth_radius = (n - 1) / 2`, `bias = k`, `alpha_tf = alpha / n`, `beta = beta`: the
+    same function, no deviation. The op is a TFLite builtin. It runs in float32 (and casts back), so the
+    layer also works under mixed precision.
+
+    Args:
+        size: odd int >= 1, Caffe's `local_size` (channels in a window); default 3.
+        alpha: float >= 0, Caffe's `alpha` (divided by `size` for TensorFlow); default 5e-5.
+        beta: float > 0; default 0.75.
+        bias: float > 0, Caffe's `k`; default 1.0.
+
+    Input shape: `(B, H, W, C)`, channels last. Output shape: the same.
+
+    Example:
+    >>> layer = LocalResponseNormalization(size=3, alpha=5e-5, beta=0.75)
+    >>> tuple(layer(keras.ops.ones((1, 2, 2, 8))).shape)
+    (1, 2, 2, 8)
+    """
+
+    def __init__(self, size=3, alpha=5e-5, beta=0.75, bias=1.0, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1 or size % 2 == 0:
+            raise ValueError(f"`size` must be an odd integer >= 1 (Caffe's local_size). Received: size={size!r}")
+        for name, value, low in (("alpha", alpha, 0.0), ("beta", beta, None), ("bias", bias, None)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ValueError(f"`{name}` must be a number. Received: {name}={value!r}")
+            if (low is not None and value < low) or (low is None and value <= 0):
+                raise ValueError(f"`{name}` must be {'>= 0' if low is not None else '> 0'}. Received: {name}={value!r}")
+        self.size, self.alpha, self.beta, self.bias = int(size), float(alpha), float(beta), float(bias)
+        self.input_spec = keras.layers.InputSpec(ndim=4)
+
+    def call(self, inputs):
+        outputs = tf.nn.local_response_normalization(
+            tf.cast(inputs, tf.float32),
+            depth_radius=(self.size - 1) // 2,
+            bias=self.bias,
+            alpha=self.alpha / self.size,
+            beta=self.beta,
+        )
+        return tf.cast(outputs, inputs.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"size": self.size, "alpha": self.alpha, "beta": self.beta, "bias": self.bias})
+        return config
