@@ -317,3 +317,39 @@ def test_quantized_tflite_top1_within_tolerance(classifiers, tmp_path, quantize)
     result = evaluate_tflite(model, report["path"], images[16:])
     assert result["images"] == 24
     assert result["top1_agreement"] >= TOP1_AGREEMENT[quantize], result
+
+
+def test_zoo_tiny_config_saved_model_matches_keras(tmp_path):
+    zoo = pytest.importorskip("zoo")
+    model = zoo.load("zf5_spp", num_classes=3, fc_units=16)
+    min_side = zoo.get_metadata("zf5_spp")["min_input_size"]
+    path = export_saved_model(
+        model, tmp_path, padded_model=zoo.padded_model(model), image_size=64, min_side=min_side, max_side=512
+    )
+    signatures = tf.saved_model.load(path).signatures
+    rng = np.random.default_rng(6)
+    for height, width in SIZES:
+        images = rng.uniform(0, 255, (2, height, width, 3)).astype("float32")
+        served = signatures["serving_default"](images=tf.constant(images))["probabilities"].numpy()
+        np.testing.assert_allclose(served, model.predict(images, verbose=0), rtol=1e-4, atol=1e-6)
+    encoded = [tf.io.encode_jpeg(smooth_image(rng, h, w), quality=95).numpy() for h, w in ((64, 96), (120, 64), (80, 81))]
+    served = signatures["serve_bytes"](image_bytes=tf.constant(encoded))["probabilities"].numpy()
+    for i, image in enumerate(encoded):
+        expected = model.predict(resized_outside(image, 64)[np.newaxis], verbose=0)[0]
+        np.testing.assert_allclose(served[i], expected, rtol=1e-4, atol=1e-6, err_msg=f"image {i}")
+
+
+def test_zoo_tiny_config_tflite_matches_keras(tmp_path):
+    zoo = pytest.importorskip("zoo")
+    model = zoo.load("zf5_spp", num_classes=3, fc_units=16)
+    try:
+        path = export_tflite(model, tmp_path / "zf5_spp.tflite")["path"]
+    except Exception as error:  # noqa: BLE001 - only the known converter limitation is tolerated
+        if "neither a custom op nor a flex op" not in str(error):
+            raise
+        pytest.xfail("a zoo layer (CeilMaxPooling2D: tf.pad with computed paddings) loses the channel dim in the TFLite converter")
+    classifier = TFLiteClassifier(path)
+    rng = np.random.default_rng(7)
+    for height, width in SIZES:
+        images = rng.uniform(0, 255, (1, height, width, 3)).astype("float32")
+        np.testing.assert_allclose(classifier(images), model.predict(images, verbose=0), rtol=1e-4, atol=1e-5)
