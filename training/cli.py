@@ -10,6 +10,7 @@ import sys
 
 COMMANDS = {
     "demo": ("training.demo", "pool images of different sizes into fixed-length vectors"),
+    "export": ("training.export_cli", "export a zoo model: TF Serving SavedModel (versioned) or TFLite (quantized)"),
 }
 
 
