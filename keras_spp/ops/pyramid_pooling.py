@@ -1,17 +1,14 @@
-"""The spatial pyramid pooling kernel: dense, padded-with-sizes and ragged batches, max or average.
+"""`spatial_pyramid_pool`: validation, input forms (dense, padded with sizes, ragged) and dispatch.
 
-Each level is pooled separably: first along the width into `n` column bins, then along the height into
-`n` row bins (max and sum both factor over the two axes of a rectangle). Along one axis the `n` bins are
-read with a single `gather` of `n x K` cell indices, `K` the widest bin, clamped into the bin
-(`min(start + k, end - 1)`): a repeated cell cannot change a max, and is masked out of a sum. Indices never
-leave the valid region of an image, so padding can never leak into a bin, whatever its values. The same
-graph serves every height and width; it is made only of gather, min/max, reduce, select, reshape and
-transpose, all TFLite builtins, so a model using it converts with dynamic spatial sizes.
+The numbers come from `pooling_kernels`: a gather kernel for a dense batch (TFLite builtins only, one
+graph for every height and width) and a one-pass segment kernel for padded batches. channels_first
+input is transposed to channels_last once, up front.
 """
 
 import tensorflow as tf
 
-from keras_spp.ops.pyramid_bins import bin_edges, validate_data_format, validate_levels, validate_pooling
+from keras_spp.ops.pooling_kernels import dense_pyramid, padded_pyramid
+from keras_spp.ops.pyramid_bins import validate_data_format, validate_levels, validate_pooling
 
 
 def spatial_pyramid_pool(x, levels=(6, 3, 2, 1), pooling="max", sizes=None, data_format=None):
@@ -51,23 +48,19 @@ def spatial_pyramid_pool(x, levels=(6, 3, 2, 1), pooling="max", sizes=None, data
             f"Spatial pyramid pooling expects a rank-4 feature map (B, H, W, C) or (B, C, H, W). "
             f"Received: shape={x.shape}"
         )
-    h_axis, w_axis, c_axis = (1, 2, 3) if data_format == "channels_last" else (2, 3, 1)
-    for axis, name in ((h_axis, "height"), (w_axis, "width"), (c_axis, "channels")):
+    if data_format == "channels_first":
+        x = tf.transpose(x, (0, 2, 3, 1))
+    for axis, name in ((1, "height"), (2, "width"), (3, "channels")):
         if x.shape[axis] == 0:
-            raise ValueError(f"The feature map's {name} is 0 ({data_format} shape={x.shape}): nothing to pool.")
-    dynamic = tf.shape(x)
-    heights, widths, checks = _extents(x, sizes, dynamic, h_axis, w_axis)
-    with tf.control_dependencies(checks):
-        x = tf.identity(x)
-    batched = sizes is not None
-    outputs = []
-    for n in levels:
-        pooled = _pool_axis(x, *bin_edges(widths, n), w_axis, pooling, batched)
-        pooled = _pool_axis(pooled, *bin_edges(heights, n), h_axis, pooling, batched)
-        if data_format == "channels_first":
-            pooled = tf.transpose(pooled, (0, 2, 3, 1))
-        channels = x.shape[c_axis] if x.shape[c_axis] is not None else dynamic[c_axis]
-        outputs.append(tf.reshape(pooled, (-1, n * n * channels)))
+            raise ValueError(f"The feature map's {name} is 0 (channels_last shape={x.shape}): nothing to pool.")
+    if sizes is None:
+        height, width, checks = _dense_extent(x)
+        with tf.control_dependencies(checks):
+            x = tf.identity(x) if checks else x
+        outputs = dense_pyramid(x, levels, pooling, height, width)
+    else:
+        sizes = _checked_sizes(x, sizes)
+        outputs = padded_pyramid(x, levels, pooling, sizes[:, 0], sizes[:, 1])
     return outputs[0] if len(outputs) == 1 else tf.concat(outputs, axis=-1)
 
 
@@ -93,59 +86,36 @@ def ragged_to_padded(rt):
     return rt.to_tensor(), tf.stack([heights, widths], axis=1)
 
 
-def _extents(x, sizes, dynamic, h_axis, w_axis):
-    """Heights and widths to pool (scalars for a dense map, `(B,)` for a padded one) and their checks."""
-    height = x.shape[h_axis] if x.shape[h_axis] is not None else dynamic[h_axis]
-    width = x.shape[w_axis] if x.shape[w_axis] is not None else dynamic[w_axis]
-    if sizes is None:
-        checks = []
-        if x.shape[h_axis] is None or x.shape[w_axis] is None:
-            checks.append(
-                tf.debugging.assert_positive(
-                    tf.stack([dynamic[h_axis], dynamic[w_axis]]),
-                    message="The feature map's height and width must be >= 1, got (height, width)",
-                )
-            )
-        return height, width, checks
+def _dense_extent(x):
+    """Height and width (Python ints when static, else scalar tensors) and a check that both are >= 1."""
+    if x.shape[1] is not None and x.shape[2] is not None:
+        return x.shape[1], x.shape[2], []
+    shape = tf.shape(x)
+    check = tf.debugging.assert_positive(
+        shape[1:3], message="The feature map's height and width must be >= 1, got (height, width)"
+    )
+    height = x.shape[1] if x.shape[1] is not None else shape[1]
+    width = x.shape[2] if x.shape[2] is not None else shape[2]
+    return height, width, [check]
+
+
+def _checked_sizes(x, sizes):
+    """`sizes` as int32 `(B, 2)`, with graph checks: one per image, each in `[1, padded extent]`."""
     sizes = tf.convert_to_tensor(sizes)
     if not sizes.dtype.is_integer:
         raise ValueError(f"`sizes` must be an integer tensor of (height, width) pairs. Received dtype={sizes.dtype}")
     if sizes.shape.rank != 2 or (sizes.shape[1] is not None and sizes.shape[1] != 2):
         raise ValueError(f"`sizes` must have shape (batch, 2): (height, width) per image. Received: shape={sizes.shape}")
     sizes = tf.cast(sizes, tf.int32)
-    extent = tf.stack([dynamic[h_axis], dynamic[w_axis]])
+    shape = tf.shape(x)
     checks = [
         tf.debugging.assert_equal(
-            tf.shape(sizes)[0], dynamic[0], message="`sizes` must give one (height, width) per image of the batch"
+            tf.shape(sizes)[0], shape[0], message="`sizes` must give one (height, width) per image of the batch"
         ),
         tf.debugging.assert_positive(sizes, message="Every valid size must be >= 1; `sizes` has a value < 1"),
         tf.debugging.assert_less_equal(
-            sizes,
-            extent[tf.newaxis],
-            message="A valid size exceeds the padded extent (height, width) of the feature map",
+            sizes, shape[tf.newaxis, 1:3], message="A valid size exceeds the padded extent (height, width) of the feature map"
         ),
     ]
-    return sizes[:, 0], sizes[:, 1], checks
-
-
-def _pool_axis(x, starts, ends, axis, pooling, batched):
-    """Pools `axis` of `x` into the bins `[starts, ends)` (shape `(n,)`, or `(B, n)` when batched)."""
-    counts = ends - starts
-    span = tf.range(tf.reduce_max(counts), dtype=starts.dtype)
-    index = tf.minimum(starts[..., tf.newaxis] + span, ends[..., tf.newaxis] - 1)
-    cells = tf.gather(x, index, axis=axis, batch_dims=1 if batched else 0)
-    if pooling == "max":
-        return tf.reduce_max(cells, axis=axis + 1)
-    inside = _broadcast_over(x, span < counts[..., tf.newaxis], axis, batched, trailing=2)
-    total = tf.reduce_sum(tf.where(inside, cells, tf.zeros([], x.dtype)), axis=axis + 1)
-    return total / _broadcast_over(x, tf.cast(counts, x.dtype), axis, batched, trailing=1)
-
-
-def _broadcast_over(x, values, axis, batched, trailing):
-    """Reshapes per-bin `values` (`(n, ...)` or `(B, n, ...)`) to broadcast against the pooled `x`."""
-    lead = axis - 1 if batched else axis
-    for _ in range(lead):
-        values = tf.expand_dims(values, 1 if batched else 0)
-    for _ in range(x.shape.rank - axis - 1):
-        values = tf.expand_dims(values, -1)
-    return values
+    with tf.control_dependencies(checks):
+        return tf.identity(sizes)

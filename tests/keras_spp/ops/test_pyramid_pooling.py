@@ -9,6 +9,18 @@ from keras_spp.ops import spatial_pyramid_pool
 from tests.keras_spp.reference import reference_spp
 
 LEVEL_SETS = [(6, 3, 2, 1), (1,), (4, 2), (3, 5), (7,)]
+_GRAPHS = {}
+
+
+def _unknown_size_graph(levels, pooling, data_format):
+    """The op traced once with unknown batch, height, width and channels (the gather kernel)."""
+    key = (levels, pooling, data_format)
+    if key not in _GRAPHS:
+        _GRAPHS[key] = tf.function(
+            lambda x: spatial_pyramid_pool(x, levels, pooling, data_format=data_format),
+            input_signature=[tf.TensorSpec((None, None, None, None), tf.float32)],
+        )
+    return _GRAPHS[key]
 
 
 def _padded(images, pad_value=0.0):
@@ -39,13 +51,17 @@ def _ragged(images):
     pooling=st.sampled_from(["max", "avg"]),
     seed=st.integers(0, 2**16),
 )
-def test_dense_matches_bruteforce_reference_in_both_formats(h, w, c, levels, pooling, seed):
+def test_dense_known_and_unknown_sizes_match_bruteforce_reference_in_both_formats(h, w, c, levels, pooling, seed):
     x = np.random.default_rng(seed).normal(size=(2, h, w, c)).astype(np.float32)
     expected = reference_spp(list(x), levels, pooling)
     last = spatial_pyramid_pool(x, levels, pooling, data_format="channels_last")
     first = spatial_pyramid_pool(np.transpose(x, (0, 3, 1, 2)), levels, pooling, data_format="channels_first")
     np.testing.assert_allclose(last.numpy(), expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(first.numpy(), expected, rtol=1e-5, atol=1e-6)
+    dynamic = _unknown_size_graph(levels, pooling, "channels_last")(x)
+    dynamic_first = _unknown_size_graph(levels, pooling, "channels_first")(np.transpose(x, (0, 3, 1, 2)))
+    np.testing.assert_allclose(dynamic.numpy(), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(dynamic_first.numpy(), expected, rtol=1e-5, atol=1e-6)
 
 
 @settings(max_examples=25, deadline=None)
@@ -131,18 +147,17 @@ def test_output_keeps_the_input_dtype():
 
 
 @pytest.mark.parametrize("pooling", ["max", "avg"])
-@pytest.mark.parametrize("padded", [False, True])
-def test_gradients_match_finite_differences(pooling, padded):
+@pytest.mark.parametrize("kernel", ["known size", "unknown size", "padded"])
+def test_gradients_match_finite_differences(pooling, kernel):
     rng = np.random.default_rng(4)
     x = rng.permutation(2 * 7 * 5 * 2).reshape(2, 7, 5, 2).astype(np.float64) / 10.0  # distinct: no ties
-    sizes = tf.constant([[7, 5], [4, 3]], tf.int32) if padded else None
-
-    def pool(t):
-        return spatial_pyramid_pool(t, (3, 2, 1), pooling, sizes=sizes)
+    sizes = tf.constant([[7, 5], [4, 3]], tf.int32) if kernel == "padded" else None
+    signature = [tf.TensorSpec((None, None, None, 2) if kernel == "unknown size" else x.shape, tf.float64)]
+    pool = tf.function(lambda t: spatial_pyramid_pool(t, (3, 2, 1), pooling, sizes=sizes), input_signature=signature)
 
     theoretical, numerical = tf.test.compute_gradient(pool, [tf.constant(x)])
     np.testing.assert_allclose(theoretical[0], numerical[0], atol=1e-6)
-    if padded:  # padding cells get no gradient at all
+    if sizes is not None:  # padding cells get no gradient at all
         grad = tf.reshape(tf.reduce_sum(tf.abs(theoretical[0]), axis=0), x.shape).numpy()
         assert np.all(grad[1, 4:, :, :] == 0) and np.all(grad[1, :, 3:, :] == 0)
         assert grad[1, :4, :3].sum() > 0

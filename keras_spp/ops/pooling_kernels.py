@@ -1,0 +1,157 @@
+"""The two kernels behind `spatial_pyramid_pool`, on channels_last maps.
+
+Both pool separably (first the width into `n` column bins, then the height into `n` row bins): max and
+sum both factor over the two axes of a rectangle.
+
+* `dense_pyramid`: one size for the whole batch. Along an axis the `n` bins are read with `gather` at
+  cell indices clamped into each bin (`min(start + k, end - 1)`): a repeated cell cannot change a max and
+  is masked out of a sum: one gather of `n x K` cells and a reduction. Known sizes skip all index
+  arithmetic: one constant slice and reduction per bin. Only gather, slice, min/max, reduce, select,
+  reshape: TFLite builtins, so a model converts with dynamic height and width.
+* `padded_pyramid`: a padded batch with a valid `(height, width)` per image. The cut points of all
+  levels split each image into at most `(2L - 1) x (2L - 1)` elementary rectangles (`L` = total bins a
+  side over the levels); one `unsorted_segment_max` (or sum) pass over the batch reduces every valid cell
+  into its rectangle, padding cells get segment id -1 and are dropped. Every bin is a union of
+  elementary rectangles, so the levels are then assembled from that small grid with the dense machinery,
+  per image. The feature map is read once, whatever the number of levels.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from keras_spp.ops.pyramid_bins import bin_edges
+
+
+def dense_pyramid(x, levels, pooling, height, width):
+    """x `(B, H, W, C)`; height/width Python ints (static) or scalar int32 tensors -> list of `(B, n*n*C)`."""
+    outputs = []
+    for n in levels:
+        if n == 1:
+            pooled = tf.reduce_max(x, axis=(1, 2)) if pooling == "max" else tf.reduce_mean(x, axis=(1, 2))
+            outputs.append(pooled)
+            continue
+        w_starts, w_ends = bin_edges(width, n)
+        h_starts, h_ends = bin_edges(height, n)
+        if isinstance(height, int) and isinstance(width, int):
+            outputs.append(_static_bins(x, pooling, h_starts, h_ends, w_starts, w_ends))
+            continue
+        mode = "max" if pooling == "max" else "sum"
+        pooled = reduce_bins(reduce_bins(x, w_starts, w_ends, 2, mode), h_starts, h_ends, 1, mode)
+        if pooling == "avg":
+            area = tf.cast(h_ends - h_starts, x.dtype)[:, tf.newaxis] * tf.cast(w_ends - w_starts, x.dtype)
+            pooled = pooled / area[tf.newaxis, :, :, tf.newaxis]
+        outputs.append(_flatten_bins(pooled, n))
+    return outputs
+
+
+def _static_bins(x, pooling, h_starts, h_ends, w_starts, w_ends):
+    """Known sizes: one constant slice and one reduction per bin, stacked row-major -> `(B, n*n*C)`."""
+    reduce = tf.reduce_max if pooling == "max" else tf.reduce_mean
+    bins = [
+        reduce(x[:, h0:h1, w0:w1, :], axis=(1, 2))
+        for h0, h1 in zip(h_starts.tolist(), h_ends.tolist())
+        for w0, w1 in zip(w_starts.tolist(), w_ends.tolist())
+    ]
+    return _flatten_bins(tf.stack(bins, axis=1), len(h_starts))
+
+
+def padded_pyramid(x, levels, pooling, heights, widths):
+    """x `(B, H, W, C)` padded; heights/widths `(B,)` int32 valid extents -> list of `(B, n*n*C)`."""
+    h_cuts, w_cuts = _cut_points(heights, levels), _cut_points(widths, levels)
+    grid = h_cuts.shape[-1] - 1  # elementary intervals a side, empty ones included
+    cells = _elementary_reduce(x, pooling, heights, widths, h_cuts, w_cuts, grid)
+    outputs = []
+    mode = "max" if pooling == "max" else "sum"
+    for n in levels:
+        w_starts, w_ends = bin_edges(widths, n)
+        h_starts, h_ends = bin_edges(heights, n)
+        if n == 1:
+            pooled = tf.reduce_max(cells, axis=(1, 2)) if mode == "max" else tf.reduce_sum(cells, axis=(1, 2))
+            pooled = pooled[:, tf.newaxis, tf.newaxis, :]
+        else:
+            pooled = reduce_bins(cells, *_elementary_range(w_cuts, w_starts, w_ends), 2, mode, batched=True)
+            pooled = reduce_bins(pooled, *_elementary_range(h_cuts, h_starts, h_ends), 1, mode, batched=True)
+        if pooling == "avg":
+            area = tf.cast(h_ends - h_starts, x.dtype)[:, :, tf.newaxis] * tf.cast(w_ends - w_starts, x.dtype)[:, tf.newaxis]
+            pooled = pooled / area[..., tf.newaxis]
+        outputs.append(_flatten_bins(pooled, n))
+    return outputs
+
+
+def reduce_bins(x, starts, ends, axis, mode, batched=False):
+    """Max or sum of `x` over the bins `[starts, ends)` along `axis` (1 or 2 of a rank-4 tensor).
+
+    `starts`/`ends`: int tensors `(n,)`, or `(B, n)` per image with `batched`.
+    The bins replace the axis: `(B, H, W, C)` -> `(B, H, n, C)` for axis 2.
+    """
+    zero = tf.zeros([], x.dtype)
+    counts = ends - starts
+    span = tf.range(tf.reduce_max(counts), dtype=counts.dtype)
+    index = tf.minimum(starts[..., tf.newaxis] + span, ends[..., tf.newaxis] - 1)
+    cells = tf.gather(x, index, axis=axis, batch_dims=1 if batched else 0)  # bins, then span, at `axis`
+    if mode == "max":
+        return tf.reduce_max(cells, axis=axis + 1)
+    inside = span < counts[..., tf.newaxis]  # (n, K) or (B, n, K)
+    if batched:
+        inside = inside[:, tf.newaxis, :, :, tf.newaxis] if axis == 2 else inside[..., tf.newaxis, tf.newaxis]
+    else:
+        inside = inside[tf.newaxis, tf.newaxis, :, :, tf.newaxis] if axis == 2 else inside[tf.newaxis, ..., tf.newaxis, tf.newaxis]
+    return tf.reduce_sum(tf.where(inside, cells, zero), axis=axis + 1)
+
+
+def _flatten_bins(pooled, n):
+    """`(B, n, n, C)` (or `(B, n*n, C)`) -> `(B, n*n*C)`: bins row-major, channels fastest."""
+    channels = pooled.shape[-1] if pooled.shape[-1] is not None else tf.shape(pooled)[-1]
+    return tf.reshape(pooled, (-1, n * n * channels))
+
+
+def _cut_points(lengths, levels):
+    """All bin starts and ends of all levels, `(B, 2 * sum(levels))`, unsorted (only ranks are used)."""
+    parts = []
+    for n in levels:
+        parts.extend(bin_edges(lengths, n))
+    return tf.concat(parts, axis=-1)
+
+
+def _elementary_index(cells, cuts, lengths):
+    """Elementary interval of each cell `(A,)` per image: #cuts <= cell, minus 1; -1 outside the image."""
+    rank = tf.reduce_sum(tf.cast(cuts[:, tf.newaxis, :] <= cells[tf.newaxis, :, tf.newaxis], tf.int32), axis=-1) - 1
+    return tf.where(cells[tf.newaxis, :] < lengths[:, tf.newaxis], rank, -1)
+
+
+def _elementary_range(cuts, starts, ends):
+    """Bins `[starts, ends)` `(B, n)` in elementary-interval coordinates `[first, last + 1)`.
+
+    The first interval of a bin is the last one starting at or before its start (that one begins exactly
+    at the start and is non-empty); the last is the one just before the first cut equal to its end.
+    Empty intervals in between hold the reduction's identity and change nothing.
+    """
+    first = tf.reduce_sum(tf.cast(cuts[:, tf.newaxis, :] <= starts[..., tf.newaxis], tf.int32), axis=-1) - 1
+    last = tf.reduce_sum(tf.cast(cuts[:, tf.newaxis, :] < ends[..., tf.newaxis], tf.int32), axis=-1) - 1
+    return first, last + 1
+
+
+def _elementary_reduce(x, pooling, heights, widths, h_cuts, w_cuts, grid):
+    """One segment pass: `(B, H, W, C)` -> `(B, grid, grid, C)` max (or sum) per elementary rectangle."""
+    shape = tf.shape(x)
+    rows = _elementary_index(tf.range(shape[1]), h_cuts, heights)  # (B, H)
+    cols = _elementary_index(tf.range(shape[2]), w_cuts, widths)  # (B, W)
+    image = tf.range(shape[0])[:, tf.newaxis, tf.newaxis]
+    ids = (image * grid + rows[:, :, tf.newaxis]) * grid + cols[:, tf.newaxis, :]
+    ids = tf.where((rows[:, :, tf.newaxis] >= 0) & (cols[:, tf.newaxis, :] >= 0), ids, -1)  # padding: dropped
+    segments = shape[0] * grid * grid
+    if pooling == "avg":
+        cells = tf.math.unsorted_segment_sum(x, ids, segments)  # NaN and inf propagate through the sum
+    else:
+        cells = tf.math.unsorted_segment_max(x, ids, segments)
+        # unsorted_segment_max skips NaN; restore it in the rectangles that hold one (a rare, separate pass).
+        cells = tf.cond(
+            tf.reduce_any(tf.math.is_nan(x)),
+            lambda: tf.where(
+                tf.math.unsorted_segment_max(tf.cast(tf.math.is_nan(x), tf.int8), ids, segments) > 0,
+                tf.constant(np.nan, x.dtype),
+                cells,
+            ),
+            lambda: cells,
+        )
+    return tf.reshape(cells, (shape[0], grid, grid, shape[3]))
