@@ -139,11 +139,16 @@ def test_nan_propagates_to_exactly_the_bins_that_contain_it(pooling):
     np.testing.assert_array_equal(np.isnan(result), [True, False, False, False, True])
 
 
-def test_output_keeps_the_input_dtype():
-    for dtype in ("float16", "bfloat16", "float64"):
-        x = tf.random.normal((1, 5, 4, 3), dtype=dtype)
-        assert spatial_pyramid_pool(x, (2, 1), "avg").dtype == dtype
-        assert spatial_pyramid_pool(x, (2, 1), "max").dtype == dtype
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float64"])
+@pytest.mark.parametrize("pooling", ["max", "avg"])
+def test_output_keeps_the_input_dtype_in_every_kernel(dtype, pooling):
+    x = tf.random.normal((2, 5, 4, 3), dtype=dtype)
+    sizes = tf.constant([[5, 4], [2, 3]])
+    assert spatial_pyramid_pool(x, (2, 1), pooling).dtype == dtype
+    assert spatial_pyramid_pool(x, (2, 1), pooling, sizes=sizes).dtype == dtype
+    expected = reference_spp([x[0].numpy().astype(np.float64), x[1, :2, :3].numpy().astype(np.float64)], (2, 1), pooling)
+    result = tf.cast(spatial_pyramid_pool(x, (2, 1), pooling, sizes=sizes), tf.float64).numpy()
+    np.testing.assert_allclose(result, expected, rtol=2e-2, atol=2e-2)
 
 
 @pytest.mark.parametrize("pooling", ["max", "avg"])
