@@ -27,15 +27,16 @@ import zoo  # noqa: E402
 from keras_spp.export import TFLiteClassifier, export_saved_model, export_tflite  # noqa: E402
 
 
-def percentiles(fn, image, runs, warmup=3):
-    for _ in range(warmup):
-        fn(image)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn(image)
-        times.append(time.perf_counter() - start)
-    return np.percentile(times, 50) * 1e3, np.percentile(times, 99) * 1e3
+def percentiles(backends, image, runs, warmup=3):
+    """p50 and p99 latency (ms) of each backend on `image`; backends take turns so load drift hits all."""
+    times = {name: [] for name in backends}
+    for run in range(warmup + runs):
+        for name, fn in backends.items():
+            start = time.perf_counter()
+            fn(image)
+            if run >= warmup:
+                times[name].append(time.perf_counter() - start)
+    return {name: (np.percentile(t, 50) * 1e3, np.percentile(t, 99) * 1e3) for name, t in times.items()}
 
 
 def throughput(serve, images, threads, calls_per_thread):
@@ -83,16 +84,15 @@ def main():
             "TFLite float": lite,
         }
         print(f"{args.model} (num_classes={args.num_classes}, fc_units={args.fc_units}), {os.cpu_count()} CPUs, "
-              f"TF {tf.__version__}, {args.runs} runs after 3 warm-up, one image per call")
+              f"TF {tf.__version__}, {args.runs} runs after 3 warm-up, one image per call, backends in turn")
         print(f"{'size':>9} {'backend':<14} {'p50 ms':>8} {'p99 ms':>8}")
         ratios = {}
         for side in (int(s) for s in args.sizes.split(",")):
             image = rng.uniform(0, 255, (1, side, side, 3)).astype("float32")
-            p50 = {}
-            for name, fn in backends.items():
-                p50[name], p99 = percentiles(fn, image, args.runs)
-                print(f"{side:>4}x{side:<4} {name:<14} {p50[name]:8.1f} {p99:8.1f}")
-            ratios[side] = p50["TFLite float"] / p50["SavedModel"]
+            latency = percentiles(backends, image, args.runs)
+            for name, (p50, p99) in latency.items():
+                print(f"{side:>4}x{side:<4} {name:<14} {p50:8.1f} {p99:8.1f}")
+            ratios[side] = latency["TFLite float"][0] / latency["SavedModel"][0]
         for side, ratio in ratios.items():
             print(f"TFLite / SavedModel p50 at {side}: {ratio:.2f}x (goal <= 1.5x)")
 
