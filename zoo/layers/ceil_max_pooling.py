@@ -35,7 +35,14 @@ class CeilMaxPooling2D(keras.layers.Layer):
 
     def call(self, inputs):
         shape = tf.shape(inputs)
-        extra = [self._overhang(shape[axis]) for axis in (1, 2)]
+        check = tf.debugging.assert_greater_equal(
+            shape[1:3],
+            self.pool_size - self.strides + 1,
+            message=f"{self.name}: the map is too small for one {self.pool_size}x{self.pool_size} window "
+            f"with stride {self.strides} (height, width)",
+        )
+        with tf.control_dependencies([check]):
+            extra = [self._overhang(shape[axis]) for axis in (1, 2)]
         lowest = tf.constant(inputs.dtype.min, inputs.dtype)
         padded = tf.pad(inputs, [[0, 0], [0, extra[0]], [0, extra[1]], [0, 0]], constant_values=lowest)
         return tf.nn.max_pool2d(padded, self.pool_size, self.strides, "VALID")

@@ -47,6 +47,12 @@ def test_layer_contract(tmp_path):
     check_layer_contract(CeilMaxPooling2D(3, 2), (7, 8, 2), tmp_path)
 
 
+def test_a_map_without_a_whole_output_cell_fails_cleanly():
+    CeilMaxPooling2D(3, 2)(np.zeros((1, 2, 2, 1), "float32"))  # ceil((2 - 3) / 2) + 1 = 1 cell
+    with pytest.raises(tf.errors.InvalidArgumentError, match="too small"):
+        CeilMaxPooling2D(3, 2)(np.zeros((1, 1, 4, 1), "float32"))  # 0 cells: oneDNN would crash the process
+
+
 @pytest.mark.parametrize("kwargs", [{"pool_size": 0}, {"strides": 2.0}])
 def test_bad_arguments_quote_the_value(kwargs):
     (value,) = kwargs.values()

@@ -1,0 +1,78 @@
+"""Image classifier: backbone -> spatial pyramid pooling (or the fixed-size baseline pool) -> fc head."""
+
+import numbers
+
+import keras
+
+from keras_spp.layers import SpatialPyramidPooling
+from keras_spp.ops.pyramid_bins import validate_levels
+
+
+def classifier(
+    backbone,
+    spp=True,
+    levels=(6, 3, 2, 1),
+    fc_units=4096,
+    num_classes=1000,
+    dropout=0.5,
+    fixed_pool=None,
+    input_size=224,
+    name=None,
+):
+    """The paper's classifier over a conv backbone, with SPP (any input size) or a fixed pool (one size).
+
+    With SPP: images `(B, None, None, 3)` -> backbone -> `SpatialPyramidPooling(levels)` -> fc6 -> fc7 ->
+    fc8. Without (the paper's no-SPP baseline): images `(B, input_size, input_size, 3)` -> backbone ->
+    max-pool `fixed_pool` -> Flatten -> the same fc layers. fc6 and fc7 are Dense(`fc_units`) + ReLU +
+    Dropout(`dropout`); fc8 is Dense(`num_classes`) + softmax. Pixels are raw RGB 0..255: the backbone
+    normalizes them.
+
+    Args:
+        backbone: a functional `keras.Model`, images `(B, H, W, 3)` -> features `(B, H', W', C)`.
+        spp: True for SPP, False for the fixed-pool baseline.
+        levels: SPP pyramid levels (with `spp=True` only).
+        fc_units: int >= 1, width of fc6 and fc7 (the paper: 4096).
+        num_classes: int >= 1 (the paper: 1000).
+        dropout: float in [0, 1), after fc6 and fc7 (the paper: 0.5).
+        fixed_pool: dict of `keras.layers.MaxPooling2D` arguments for the baseline, e.g.
+            `{"pool_size": 3, "strides": 2}` (with `spp=False` only).
+        input_size: the baseline's one input side (with `spp=False` only).
+        name: the model name; default the backbone's name with `_spp` or `_fixed` instead of `_backbone`.
+
+    Input shape: `(B, H, W, 3)` float pixels 0..255; H, W are None with SPP, `input_size` without.
+    Output shape: `(B, num_classes)` probabilities.
+
+    Example:
+    >>> from zoo.zf5.zf5_backbone import zf5_backbone
+    >>> model = classifier(zf5_backbone(), fc_units=16, num_classes=3)
+    >>> tuple(model(keras.ops.zeros((1, 80, 96, 3))).shape)
+    (1, 3)
+    """
+    fc_units = _int_at_least_one(fc_units, "fc_units")
+    num_classes = _int_at_least_one(num_classes, "num_classes")
+    if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout < 1:
+        raise ValueError(f"`dropout` must be a number in [0, 1). Received: dropout={dropout!r}")
+    base = backbone.name.removesuffix("_backbone")
+    if spp:
+        if fixed_pool is not None:
+            raise ValueError(f"`fixed_pool` is for the no-SPP baseline (spp=False). Received: fixed_pool={fixed_pool!r}")
+        images = keras.Input((None, None, 3), name="images")
+        x = SpatialPyramidPooling(validate_levels(levels), name="spp")(backbone(images))
+    else:
+        if fixed_pool is None:
+            raise ValueError("The no-SPP baseline (spp=False) needs `fixed_pool`, e.g. {'pool_size': 3, 'strides': 2}")
+        side = _int_at_least_one(input_size, "input_size")
+        images = keras.Input((side, side, 3), name="images")
+        x = keras.layers.MaxPooling2D(**fixed_pool, name="pool_fixed")(backbone(images))
+        x = keras.layers.Flatten(name="flatten")(x)
+    for index in (6, 7):
+        x = keras.layers.Dense(fc_units, activation="relu", name=f"fc{index}")(x)
+        x = keras.layers.Dropout(float(dropout), name=f"drop{index}")(x)
+    probabilities = keras.layers.Dense(num_classes, activation="softmax", name="fc8")(x)
+    return keras.Model(images, probabilities, name=name or f"{base}_{'spp' if spp else 'fixed'}")
+
+
+def _int_at_least_one(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value!r}")
+    return int(value)

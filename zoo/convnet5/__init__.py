@@ -1,0 +1,1 @@
+"""Convnet*-5 backbone and presets."""

@@ -1,0 +1,1 @@
+"""Overfeat-5 and Overfeat-7 backbones and presets."""

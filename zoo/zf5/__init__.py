@@ -1,0 +1,1 @@
+"""ZF-5 backbone and presets."""
