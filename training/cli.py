@@ -11,6 +11,8 @@ import sys
 COMMANDS = {
     "demo": ("training.demo", "pool images of different sizes into fixed-length vectors"),
     "export": ("training.export_cli", "export a zoo model: TF Serving SavedModel (versioned) or TFLite (quantized)"),
+    "train": ("training.train_classifier", "train a zoo classifier (multi-size, full-image, any tf.distribute strategy)"),
+    "evaluate": ("training.evaluate", "top-1/top-5 of a classifier: center crop, full image or 10 views"),
 }
 
 

@@ -1,0 +1,249 @@
+"""Where labelled images come from: a local `<split>/<class>/*.jpg` folder or a tfds dataset.
+
+Both give `Split`s with the same interface: `elements()` is a tf.data.Dataset of `(payload, label)` in a
+fixed order, and `decode(payload)` turns a payload into a `(H, W, 3)` uint8 image. For a folder the payload
+is the file path (read and decoded in the parallel map); for tfds it is the image tfds already decoded.
+"""
+
+import dataclasses
+import difflib
+import os
+import warnings
+
+from training.strategy import UsageError
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
+
+
+class CorruptImageWarning(UserWarning):
+    """An image file could not be decoded; it is left out of the split and counted."""
+
+
+@dataclasses.dataclass
+class Split:
+    """One split of a labelled image data set, as the input pipeline consumes it.
+
+    Attributes:
+        name: the split's name (`"train"`, `"val"`, `"validation"`, ...).
+        class_names: the label names, index = label.
+        num_examples: examples `elements()` yields (corrupt files already left out).
+        skipped: image files left out because they could not be decoded.
+        elements: callable -> tf.data.Dataset of `(payload, int32 label)`, the same order every call.
+        decode: callable payload -> `(H, W, 3)` uint8 image tensor (traceable inside tf.data).
+        payload_bytes: total size of the payloads when known (files), for the cache decision; else None.
+    """
+
+    name: str
+    class_names: list
+    num_examples: int
+    skipped: int
+    elements: object
+    decode: object
+    payload_bytes: int = None
+
+
+def decode_image_file(path):
+    """Reads and decodes one JPEG/PNG/BMP/GIF file (the format is sniffed, not taken from the name)."""
+    import tensorflow as tf
+
+    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+    image.set_shape([None, None, 3])
+    return image
+
+
+def find_corrupt(paths):
+    """Indices of the files in `paths` that do not decode to a non-empty RGB image (one parallel pass)."""
+    import tensorflow as tf
+
+    if not paths:
+        return []
+
+    def check(index, path):
+        shape = tf.shape(decode_image_file(path))
+        tf.debugging.assert_positive(shape[0] * shape[1])
+        return index
+
+    dataset = tf.data.Dataset.from_tensor_slices((tf.range(len(paths), dtype=tf.int64), paths))
+    dataset = dataset.map(check, num_parallel_calls=tf.data.AUTOTUNE, deterministic=False).ignore_errors()
+    good = set(int(i) for i in dataset.batch(4096).unbatch().as_numpy_iterator())
+    return [i for i in range(len(paths)) if i not in good]
+
+
+def _list_images(folder):
+    return sorted(
+        os.path.join(folder, name)
+        for name in os.listdir(folder)
+        if name.lower().endswith(IMAGE_EXTENSIONS) and os.path.isfile(os.path.join(folder, name))
+    )
+
+
+def folder_split(root, split, class_names=None, check_images=True):
+    """Reads `root/split/<class>/*.{jpg,jpeg,png,bmp,gif}` into a `Split`.
+
+    Args:
+        root: the data set folder.
+        split: the split folder's name.
+        class_names: the training split's classes (labels are their indices); None reads them from this split.
+        check_images: decode every file once and leave out (and count, with a CorruptImageWarning) those
+            that fail.
+
+    Raises:
+        UsageError: no such folder, no class folders, a class folder without images, or a class the
+            training split does not have.
+    """
+    import tensorflow as tf
+
+    folder = os.path.join(root, split)
+    if not os.path.isdir(folder):
+        present = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d))) if os.path.isdir(root) else []
+        raise UsageError(f"no split folder {folder!r} (split folders found in {root!r}: {present or 'none'})")
+    found = sorted(d for d in os.listdir(folder) if os.path.isdir(os.path.join(folder, d)))
+    if not found:
+        raise UsageError(f"split folder {folder!r} has no class folders; expected {folder}/<class>/*.jpg")
+    if class_names is None:
+        class_names = found
+    unknown = [c for c in found if c not in class_names]
+    if unknown:
+        raise UsageError(f"split {split!r} has classes the training split lacks: {unknown[:10]}")
+    paths, labels = [], []
+    for label, name in enumerate(class_names):
+        class_folder = os.path.join(folder, name)
+        if not os.path.isdir(class_folder):
+            continue
+        files = _list_images(class_folder)
+        if not files:
+            raise UsageError(
+                f"class folder {class_folder!r} has no images (expected files ending in {', '.join(IMAGE_EXTENSIONS)})"
+            )
+        paths.extend(files)
+        labels.extend([label] * len(files))
+    skipped = 0
+    if check_images:
+        corrupt = find_corrupt(paths)
+        if corrupt:
+            shown = ", ".join(paths[i] for i in corrupt[:5]) + (" ..." if len(corrupt) > 5 else "")
+            warnings.warn(
+                f"skipping {len(corrupt)} of {len(paths)} images in {folder!r} that do not decode: {shown}",
+                CorruptImageWarning,
+                stacklevel=2,
+            )
+            bad = set(corrupt)
+            paths = [p for i, p in enumerate(paths) if i not in bad]
+            labels = [y for i, y in enumerate(labels) if i not in bad]
+            skipped = len(corrupt)
+    if not paths:
+        raise UsageError(f"split folder {folder!r} has no readable images")
+    payload_bytes = sum(os.path.getsize(p) for p in paths)
+
+    def elements():
+        return tf.data.Dataset.from_tensor_slices((tf.constant(paths), tf.constant(labels, tf.int32)))
+
+    return Split(split, list(class_names), len(paths), skipped, elements, decode_image_file, payload_bytes)
+
+
+def _tfds_builder(name, data_dir):
+    import tensorflow_datasets as tfds
+
+    if not isinstance(name, str):
+        return name
+    try:
+        return tfds.builder(name, data_dir=data_dir)
+    except Exception as error:  # tfds raises DatasetNotFoundError, registry errors, config errors
+        known = tfds.list_builders()
+        close = difflib.get_close_matches(name.split("/")[0].split(":")[0], known, n=5)
+        raise UsageError(
+            f"--data {name!r} is neither an existing folder nor a usable tfds dataset ({type(error).__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else ''}); close tfds names: {close or 'none'}"
+        ) from None
+
+
+def tfds_split(name_or_builder, split, data_dir=None, image_key="image", label_key="label", download=True):
+    """One split of a tfds data set (a registered name such as `"imagenette/full-size-v2"`, or a builder).
+
+    The builder is prepared (downloaded) first when `download` is true and it is not prepared yet.
+    Labels must be a `ClassLabel` feature; grayscale images are repeated to RGB.
+    """
+    import tensorflow as tf
+
+    builder = _tfds_builder(name_or_builder, data_dir)
+    if download and not _is_prepared(builder):
+        builder.download_and_prepare()
+    info = builder.info
+    if split not in info.splits:
+        raise UsageError(f"tfds dataset {info.name!r} has no split {split!r}; it has {sorted(info.splits)}")
+    for key in (image_key, label_key):
+        if key not in info.features:
+            raise UsageError(f"tfds dataset {info.name!r} has no feature {key!r}; it has {sorted(info.features)}")
+    class_names = list(getattr(info.features[label_key], "names", None) or [])
+    if not class_names:
+        raise UsageError(f"tfds feature {label_key!r} of {info.name!r} is not a ClassLabel with names")
+
+    def elements():
+        dataset = builder.as_dataset(split=split, shuffle_files=False)
+        return dataset.map(lambda ex: (ex[image_key], tf.cast(ex[label_key], tf.int32)))
+
+    def decode(image):
+        image = tf.convert_to_tensor(image)
+        image = tf.cond(tf.shape(image)[-1] == 1, lambda: tf.tile(image, [1, 1, 3]), lambda: image[..., :3])
+        image.set_shape([None, None, 3])
+        return tf.cast(image, tf.uint8)
+
+    return Split(split, class_names, int(info.splits[split].num_examples), 0, elements, decode)
+
+
+def _is_prepared(builder):
+    try:
+        return bool(builder.info.splits) and os.path.isdir(builder.data_dir) and bool(os.listdir(builder.data_dir))
+    except Exception:
+        return False
+
+
+def open_splits(data, train_split=None, val_split=None, data_dir=None, require_val=False, check_images=True):
+    """The (train, val) `Split`s of `--data`: a folder path or a tfds name/builder. `val` may be None.
+
+    Default split names: `train` and `val` for a folder; `train` and `validation` (else `test`) for tfds.
+    A missing validation split gives a warning (or a UsageError when `require_val`). Pass `train_split=False`
+    to open only the validation split (evaluation); its classes then come from the train folder if present.
+    """
+    if isinstance(data, str) and (os.path.isdir(data) or data.startswith((".", "/", "~")) or os.sep + os.sep in data):
+        root = os.path.expanduser(data)
+        if not os.path.isdir(root):
+            raise UsageError(f"--data folder {data!r} does not exist")
+        train_name = train_split or "train"
+        val_name = val_split or "val"
+        train = None
+        if train_split is not False:
+            train = folder_split(root, train_name, check_images=check_images)
+        classes = train.class_names if train else None
+        if train is None and os.path.isdir(os.path.join(root, train_name)):
+            classes = sorted(d for d in os.listdir(os.path.join(root, train_name)) if os.path.isdir(os.path.join(root, train_name, d)))
+        val = None
+        if os.path.isdir(os.path.join(root, val_name)) or require_val:
+            val = folder_split(root, val_name, classes, check_images=check_images)
+        return train, _missing_val(val, data, val_name, require_val)
+    builder = _tfds_builder(data, data_dir)
+    if not _is_prepared(builder):
+        builder.download_and_prepare()
+    train = None if train_split is False else tfds_split(builder, train_split or "train")
+    splits = builder.info.splits
+    val_name = val_split or next((s for s in ("validation", "val", "test") if s in splits), None)
+    val = tfds_split(builder, val_name) if val_name and (val_name in splits or require_val) else None
+    return train, _missing_val(val, data, val_name, require_val)
+
+
+def subsample(split, count):
+    """`split` cut to about `count` evenly spaced examples (every k-th), e.g. a quick per-epoch validation."""
+    stride = max(1, -(-split.num_examples // max(int(count), 1)))
+    if stride == 1:
+        return split
+    kept = -(-split.num_examples // stride)
+    return dataclasses.replace(split, num_examples=kept, elements=lambda: split.elements().shard(stride, 0),
+                               payload_bytes=None)
+
+
+def _missing_val(val, data, name, require_val):
+    if val is None:
+        if require_val:
+            raise UsageError(f"--data {data!r} has no split {name!r}")
+        warnings.warn(f"--data {data!r} has no validation split {name!r}: best.weights.h5 will be the last epoch", stacklevel=3)
+    return val
