@@ -186,6 +186,13 @@ def test_resize_keeps_aspect_and_caps_the_longer_side():
     assert float(tf.reduce_max(images[1, :, 32:])) == 0.0  # padding right of the narrow image
 
 
+def test_oversized_header_is_refused_before_decoding():
+    png = bytearray(tf.io.encode_png(np.zeros((40, 40, 3), np.uint8)).numpy())
+    png[16:24] = (100_000).to_bytes(4, "big") * 2  # a decompression bomb: 10^10 pixels declared
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"the image is 100000x100000 pixels; both sides must be in \[32, 4096\]"):
+        decode_image_bytes(bytes(png))
+
+
 def test_export_twice_gives_version_2_and_leaves_version_1_alone(classifiers, tmp_path):
     model, _ = classifiers
     first = export_saved_model(model, tmp_path, image_size=SHORT_SIDE)
