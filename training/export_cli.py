@@ -61,16 +61,19 @@ def run(args):
     sides = {"min_side": min_side, "max_side": args.max_side}
     if args.format == "saved_model":
         base, version = _saved_model_target(args.out or os.path.join("saved_models", args.name.split(".")[0]))
-        path = export.export_saved_model(
-            model,
-            base,
-            padded_model=zoo.padded_model(model),
-            class_names=categories,
-            top_k=args.top_k,
-            image_size=args.image_size,
-            version=version,
-            **sides,
-        )
+        try:
+            path = export.export_saved_model(
+                model,
+                base,
+                padded_model=zoo.padded_model(model),
+                class_names=categories,
+                top_k=args.top_k,
+                image_size=args.image_size,
+                version=version,
+                **sides,
+            )
+        except FileExistsError as error:
+            raise SystemExit(str(error)) from None
         report = {"format": "saved_model", "path": path, "signatures": list(export.SIGNATURES), **sides}
     else:
         out = args.out or args.name + ("" if args.quantize == "none" else f".{args.quantize}") + ".tflite"

@@ -48,7 +48,7 @@ def test_saved_model_next_version_then_explicit_version(fake_zoo, tmp_path, caps
     assert _export(capsys, "tiny.cats", "--out", base / "5", "--image-size", 40)["path"] == str(base / "5")
     assert _export(capsys, "tiny.cats", "--out", base, "--image-size", 40)["path"] == str(base / "6")
     assert sorted(os.listdir(base)) == ["1", "5", "6"]
-    with pytest.raises(FileExistsError):
+    with pytest.raises(SystemExit, match="Version 5 already exists"):
         cli.main(["export", "tiny.cats", "--out", str(base / "5"), "--image-size", "40"])
     loaded = tf.saved_model.load(str(base / "1"))
     image = tf.io.encode_png(smooth_image(np.random.default_rng(0), 50, 70))
