@@ -36,6 +36,17 @@ def weights_sha256(model):
     return digest.hexdigest()
 
 
+def view_probs(model, inputs):
+    """float32 probabilities of a batch: `(B, H, W, 3)`, a padded `{"images", "image_sizes"}` dict, or
+    `(B, views, H, W, 3)` whose views' probabilities are averaged (the 10-view test)."""
+    if isinstance(inputs, dict) or inputs.shape.rank == 4:
+        return tf.cast(model(inputs, training=False), tf.float32)
+    shape = tf.shape(inputs)
+    flat = tf.reshape(inputs, tf.concat([[-1], shape[2:]], 0))
+    probs = tf.cast(model(flat, training=False), tf.float32)
+    return tf.reduce_mean(tf.reshape(probs, [shape[0], shape[1], -1]), axis=1)
+
+
 class ClassifierSteps:
     """Distributed train and eval steps of a softmax classifier (inputs -> probabilities).
 
@@ -55,7 +66,6 @@ class ClassifierSteps:
         self.global_batch = global_batch
         self.train = tf.function(self._train, reduce_retracing=True)
         self.evaluate = tf.function(self._evaluate, reduce_retracing=True)
-        self.predict = tf.function(self._predict, reduce_retracing=True)
 
     def _replica_train(self, inputs, labels):
         variables = self.train_model.trainable_variables
@@ -75,16 +85,8 @@ class ClassifierSteps:
         results = self.strategy.run(self._replica_train, args=batch)
         return [self.strategy.reduce("SUM", r, axis=None) for r in results]
 
-    def _probs(self, model, inputs):
-        if isinstance(inputs, dict) or inputs.shape.rank == 4:
-            return tf.cast(model(inputs, training=False), tf.float32)
-        shape = tf.shape(inputs)  # (B, views, H, W, 3): average the views' probabilities
-        flat = tf.reshape(inputs, tf.concat([[-1], shape[2:]], 0))
-        probs = tf.cast(model(flat, training=False), tf.float32)
-        return tf.reduce_mean(tf.reshape(probs, [shape[0], shape[1], -1]), axis=1)
-
     def _replica_eval(self, model, inputs, labels, weights):
-        probs = self._probs(model, inputs)
+        probs = view_probs(model, inputs)
         per_example = keras.losses.sparse_categorical_crossentropy(labels, probs)
         k = tf.minimum(5, tf.shape(probs)[-1])
         top5 = tf.reduce_any(tf.equal(tf.math.top_k(probs, k).indices, labels[:, None]), axis=-1)
@@ -95,10 +97,6 @@ class ClassifierSteps:
     def _evaluate(self, model, batch):
         results = self.strategy.run(self._replica_eval, args=(model,) + tuple(batch))
         return [self.strategy.reduce("SUM", r, axis=None) for r in results]
-
-    def _predict(self, model, batch):
-        inputs, labels, weights = batch
-        return self.strategy.run(lambda x, y, w: (self._probs(model, x), y, w), args=(inputs, labels, weights))
 
 
 def evaluate_sums(steps, model, dataset):

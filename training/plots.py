@@ -25,7 +25,10 @@ def plot_training_curves(history, path, title=None):
             right.plot(epochs, [r.get(key, np.nan) for r in history], marker="o", label=label)
     left.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
     right.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(0, 1))
+    from matplotlib.ticker import MaxNLocator
+
     for axis in (left, right):
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.grid(alpha=0.3)
         axis.legend()
     if title:
