@@ -277,4 +277,17 @@ def train(args):
         ckpt.atomic_write_text(os.path.join(out, "run.json"), json.dumps(record, indent=2, default=str) + "\n")
         print(f"wrote {os.path.join(out, 'best.weights.h5')} (epoch {state['best']['epoch'] if state['best'] else '-'})"
               f" and {os.path.join(out, 'run.json')}", flush=True)
+    if num_workers > 1:
+        barrier(strategy)  # workers leave together: the chief's coordination service must not see them go early
     return state
+
+
+def barrier(strategy):
+    """Blocks until every worker of `strategy` gets here (a one-number all-reduce)."""
+    import tensorflow as tf
+
+    @tf.function
+    def all_reduce():
+        return strategy.reduce("SUM", strategy.run(lambda: tf.constant(1.0)), axis=None)
+
+    return float(all_reduce())
