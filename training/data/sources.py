@@ -169,8 +169,7 @@ def tfds_split(name_or_builder, split, data_dir=None, image_key="image", label_k
     if download and not _is_prepared(builder):
         builder.download_and_prepare()
     info = builder.info
-    if split not in info.splits:
-        raise UsageError(f"tfds dataset {info.name!r} has no split {split!r}; it has {sorted(info.splits)}")
+    num_examples = _tfds_num_examples(builder, split)
     for key in (image_key, label_key):
         if key not in info.features:
             raise UsageError(f"tfds dataset {info.name!r} has no feature {key!r}; it has {sorted(info.features)}")
@@ -188,7 +187,21 @@ def tfds_split(name_or_builder, split, data_dir=None, image_key="image", label_k
         image.set_shape([None, None, 3])
         return tf.cast(image, tf.uint8)
 
-    return Split(split, class_names, int(info.splits[split].num_examples), 0, elements, decode)
+    return Split(split, class_names, num_examples, 0, elements, decode)
+
+
+def _tfds_num_examples(builder, split):
+    """The split's size from the metadata (slices like "train[:10%]" too); counted when there is none."""
+    try:
+        return int(builder.info.splits[split].num_examples)
+    except Exception:
+        if builder.info.splits:
+            raise UsageError(f"tfds dataset {builder.info.name!r} has no split {split!r}; "
+                             f"it has {sorted(builder.info.splits)}") from None
+    try:  # no split metadata (e.g. tfds.testing.mock_data): count
+        return int(builder.as_dataset(split=split).reduce(0, lambda n, _: n + 1))
+    except Exception as error:
+        raise UsageError(f"tfds dataset {builder.info.name!r}: cannot read split {split!r} ({error})") from None
 
 
 def _is_prepared(builder):
@@ -225,9 +238,9 @@ def open_splits(data, train_split=None, val_split=None, data_dir=None, require_v
     if not _is_prepared(builder):
         builder.download_and_prepare()
     train = None if train_split is False else tfds_split(builder, train_split or "train")
-    splits = builder.info.splits
+    splits = builder.info.splits or ("validation", "val", "test")  # no metadata: try the usual names
     val_name = val_split or next((s for s in ("validation", "val", "test") if s in splits), None)
-    val = tfds_split(builder, val_name) if val_name and (val_name in splits or require_val) else None
+    val = tfds_split(builder, val_name) if val_name and (val_name in splits or val_split or require_val) else None
     return train, _missing_val(val, data, val_name, require_val)
 
 
