@@ -68,7 +68,7 @@ def main():
     parser.add_argument("--fc-units", type=int, default=1024)
     parser.add_argument("--sizes", default="224,480")
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--calls", type=int, default=12, help="calls per thread in the throughput test")
+    parser.add_argument("--calls", type=int, default=25, help="calls per thread in the throughput test (8 x 25)")
     args = parser.parse_args()
 
     model = zoo.load(args.model, num_classes=args.num_classes, fc_units=args.fc_units)
