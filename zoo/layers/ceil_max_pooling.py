@@ -13,7 +13,7 @@ class CeilMaxPooling2D(keras.layers.Layer):
     The output has `ceil((size - pool_size) / strides) + 1` cells a side (`keras.layers.MaxPooling2D`
     rounds down). The last window may stick out of the bottom/right border; it then takes the max over the
     cells it covers, exactly as Caffe: the input is padded there with the dtype's lowest value, so the
-    padding never wins. Example: 110 -> 55 with a 3x3 window and stride 2 (floor mode gives 54).
+    padding never wins. A map too small for one output cell raises InvalidArgumentError. Example: 110 -> 55 with a 3x3 window and stride 2 (floor mode gives 54).
 
     Args:
         pool_size: int >= 1, the window side.
@@ -34,25 +34,25 @@ class CeilMaxPooling2D(keras.layers.Layer):
         self.input_spec = keras.layers.InputSpec(ndim=4)
 
     def call(self, inputs):
-        shape = tf.shape(inputs)
         check = tf.debugging.assert_greater_equal(
-            shape[1:3],
+            tf.shape(inputs)[1:3],
             self.pool_size - self.strides + 1,
             message=f"{self.name}: the map is too small for one {self.pool_size}x{self.pool_size} window "
             f"with stride {self.strides} (height, width)",
         )
+        # floor((n + s - 1 - k) / s) = ceil((n - k) / s): padding bottom/right by the constant s - 1 and
+        # pooling with floor rounding gives Caffe's windows exactly. A constant pad keeps every static dim
+        # (TFLite lowers a Conv2D only when its input channels are static) and the graph size-independent.
         with tf.control_dependencies([check]):
-            extra = [self._overhang(shape[axis]) for axis in (1, 2)]
-        lowest = tf.constant(inputs.dtype.min, inputs.dtype)
-        padded = tf.pad(inputs, [[0, 0], [0, extra[0]], [0, extra[1]], [0, 0]], constant_values=lowest)
+            padded = tf.pad(
+                inputs,
+                [[0, 0], [0, self.strides - 1], [0, self.strides - 1], [0, 0]],
+                constant_values=tf.constant(inputs.dtype.min, inputs.dtype),
+            )
         return tf.nn.max_pool2d(padded, self.pool_size, self.strides, "VALID")
 
     def _output_size(self, size):
         return conv_output_size(size, self.pool_size, self.strides, ceil_mode=True)
-
-    def _overhang(self, size):
-        """Cells the last window reaches past the border (>= 0)."""
-        return tf.maximum((self._output_size(size) - 1) * self.strides + self.pool_size - size, 0)
 
     def compute_output_shape(self, input_shape):
         batch, height, width, channels = input_shape

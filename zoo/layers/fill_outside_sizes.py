@@ -40,9 +40,10 @@ class FillOutsideSizes(keras.layers.Layer):
     def call(self, inputs, sizes):
         shape = tf.shape(inputs)
         sizes = tf.cast(sizes, tf.int32)
-        rows = tf.range(shape[1])[tf.newaxis, :] < sizes[:, :1]
-        cols = tf.range(shape[2])[tf.newaxis, :] < sizes[:, 1:]
-        inside = tf.logical_and(rows[:, :, tf.newaxis, tf.newaxis], cols[:, tf.newaxis, :, tf.newaxis])
+        # expand_dims/reshape, not [tf.newaxis] slicing: TFLite's builtin StridedSlice has no new-axis mask.
+        rows = tf.expand_dims(tf.range(shape[1]), 0) < sizes[:, :1]
+        cols = tf.expand_dims(tf.range(shape[2]), 0) < sizes[:, 1:]
+        inside = tf.logical_and(tf.reshape(rows, [-1, shape[1], 1, 1]), tf.reshape(cols, [-1, 1, shape[2], 1]))
         value = 0 if self.fill == "zeros" else inputs.dtype.min
         return tf.where(inside, inputs, tf.constant(value, inputs.dtype))
 
