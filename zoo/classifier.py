@@ -5,7 +5,6 @@ import numbers
 import keras
 
 from keras_spp.layers import SpatialPyramidPooling
-from keras_spp.ops.pyramid_bins import validate_levels
 
 
 def classifier(
@@ -24,8 +23,8 @@ def classifier(
     With SPP: images `(B, None, None, 3)` -> backbone -> `SpatialPyramidPooling(levels)` -> fc6 -> fc7 ->
     fc8. Without (the paper's no-SPP baseline): images `(B, input_size, input_size, 3)` -> backbone ->
     max-pool `fixed_pool` -> Flatten -> the same fc layers. fc6 and fc7 are Dense(`fc_units`) + ReLU +
-    Dropout(`dropout`); fc8 is Dense(`num_classes`) + softmax. Pixels are raw RGB 0..255: the backbone
-    normalizes them.
+    Dropout(`dropout`); fc8 is Dense(`num_classes`) + softmax, in float32 whatever the dtype policy. Pixels
+    are raw RGB 0..255: the backbone normalizes them.
 
     Args:
         backbone: a functional `keras.Model`, images `(B, H, W, 3)` -> features `(B, H', W', C)`.
@@ -57,7 +56,7 @@ def classifier(
         if fixed_pool is not None:
             raise ValueError(f"`fixed_pool` is for the no-SPP baseline (spp=False). Received: fixed_pool={fixed_pool!r}")
         images = keras.Input((None, None, 3), name="images")
-        x = SpatialPyramidPooling(validate_levels(levels), name="spp")(backbone(images))
+        x = SpatialPyramidPooling(levels, name="spp")(backbone(images))
     else:
         if fixed_pool is None:
             raise ValueError("The no-SPP baseline (spp=False) needs `fixed_pool`, e.g. {'pool_size': 3, 'strides': 2}")
@@ -68,7 +67,8 @@ def classifier(
     for index in (6, 7):
         x = keras.layers.Dense(fc_units, activation="relu", name=f"fc{index}")(x)
         x = keras.layers.Dropout(float(dropout), name=f"drop{index}")(x)
-    probabilities = keras.layers.Dense(num_classes, activation="softmax", name="fc8")(x)
+    # float32 probabilities also under mixed precision (a float16 softmax saturates the loss).
+    probabilities = keras.layers.Dense(num_classes, activation="softmax", dtype="float32", name="fc8")(x)
     return keras.Model(images, probabilities, name=name or f"{base}_{'spp' if spp else 'fixed'}")
 
 

@@ -37,6 +37,7 @@ PAPER = (
 SAVED_MODELS = pathlib.Path(__file__).resolve().parent.parent / "saved_models"
 DEFAULTS = {"levels": (6, 3, 2, 1), "fc_units": 4096, "num_classes": 1000, "dropout": 0.5}
 BASELINE_INPUT_SIZE = 224
+WEIGHTS_SUFFIXES = (".weights.h5", ".keras")
 PRESET_METADATA_FIELDS = ("num_params", "categories", "input_sizes", "metrics", "recipe", "license")
 
 _MODELS = {}
@@ -172,7 +173,8 @@ def load(name, weights=None, sha256=None, **config):
     Args:
         name: a registered name (random weights) or `name.tag` (a preset: builds it, verifies the sha256
             of its weights file, loads it, and attaches `model.metadata`).
-        weights: optional path of a `.weights.h5` or `.keras` file for this architecture (not with a preset).
+        weights: None, a path of a `.weights.h5` or `.keras` file for this architecture, or a preset of it
+            (`"tag"` or `"name.tag"`, the same as loading `"name.tag"`). Not with a preset `name`.
         sha256: optional expected sha256 of `weights`.
         **config: overrides of the defaults: `fc_units`, `num_classes`, `dropout`, and `levels` (SPP only).
 
@@ -189,9 +191,11 @@ def load(name, weights=None, sha256=None, **config):
     3931603
     """
     spec, preset_name = _resolve(name)
-    preset = _PRESETS.get(preset_name)
-    if preset is not None and weights is not None:
+    if preset_name is not None and weights is not None:
         raise ValueError(f"{name!r} is a preset with its own weights; pass a model name with weights={weights!r}")
+    if isinstance(weights, str) and not weights.endswith(WEIGHTS_SUFFIXES):
+        preset_name, weights = _preset_of(spec, weights), None
+    preset = _PRESETS.get(preset_name)
     if weights is None and sha256 is not None:
         raise ValueError("`sha256` checks the `weights` file; pass `weights=` too")
     model = spec.build({**(preset["config"] if preset else {}), **config})
@@ -243,6 +247,18 @@ def decode_predictions(probabilities, top=5, categories=None):
         raise ValueError(f"{len(categories)} categories for {scores.shape[1]} classes of `probabilities`")
     order = np.argsort(-scores, axis=1, kind="stable")[:, :top]
     return [[(int(i), categories[i], float(row[i])) for i in indices] for row, indices in zip(scores, order)]
+
+
+def _preset_of(spec, weights):
+    """`weights="tag"` or `"model.tag"` -> the preset name, or ValueError listing the model's presets."""
+    candidate = weights if "." in weights else f"{spec.name}.{weights}"
+    if candidate in _PRESETS and candidate.partition(".")[0] == spec.name:
+        return candidate
+    presets = [p for p in _PRESETS if p.partition(".")[0] == spec.name]
+    raise ValueError(
+        f"weights={weights!r} is neither a {' or '.join(WEIGHTS_SUFFIXES)} file nor a preset of {spec.name!r} "
+        f"(its presets: {presets or 'none yet'})"
+    )
 
 
 def _resolve(name):
