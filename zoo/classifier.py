@@ -54,7 +54,9 @@ def classifier(
     base = backbone.name.removesuffix("_backbone")
     if spp:
         if fixed_pool is not None:
-            raise ValueError(f"`fixed_pool` is for the no-SPP baseline (spp=False). Received: fixed_pool={fixed_pool!r}")
+            raise ValueError(
+                f"`fixed_pool` is for the no-SPP baseline (spp=False). Received: fixed_pool={fixed_pool!r}"
+            )
         images = keras.Input((None, None, 3), name="images")
         x = SpatialPyramidPooling(levels, name="spp")(backbone(images))
     else:

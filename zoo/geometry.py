@@ -48,7 +48,9 @@ class Window:
             return 0
         if self.padding == "same":
             if self.strides[axis] != 1:
-                raise ValueError(f"'same' padding with stride {self.strides[axis]} pads by an amount that depends on the input size")
+                raise ValueError(
+                    f"'same' padding with stride {self.strides[axis]} pads by an amount that depends on the input size"
+                )
             return (self.kernel_size[axis] - 1) // 2
         return self.padding[axis][0]
 
@@ -67,9 +69,13 @@ def layer_window(layer):
         _channels_last(layer)
         is_conv = isinstance(layer, keras.layers.Conv2D)
         if is_conv and tuple(layer.dilation_rate) != (1, 1):
-            raise ValueError(f"Layer {layer.name!r} is dilated ({layer.dilation_rate}); zoo geometry supports dilation 1 only")
+            raise ValueError(
+                f"Layer {layer.name!r} is dilated ({layer.dilation_rate}); zoo geometry supports dilation 1 only"
+            )
         if isinstance(layer, keras.layers.AveragePooling2D) and layer.padding == "same":
-            raise ValueError(f"Layer {layer.name!r}: 'same' average pooling excludes padding; its borders cannot be reproduced")
+            raise ValueError(
+                f"Layer {layer.name!r}: 'same' average pooling excludes padding; its borders cannot be reproduced"
+            )
         kernel = tuple(layer.kernel_size if is_conv else layer.pool_size)
         fill = "lowest" if isinstance(layer, keras.layers.MaxPooling2D) else "zeros"
         return Window(kernel, tuple(layer.strides), layer.padding, False, fill)

@@ -78,7 +78,7 @@ def register_model(name, backbone, spp, fixed_pool=None, description=""):
 
 
 def register_preset(name, preset, overwrite=False):
-    """Registers a preset `"<model>.<tag>"`: validated, deep-copied pure data (see the presets files).
+    """Registers a preset `"<model>.<tag>"`: validated, deep-copied pure data (example: saved_models/README.md).
 
     Args:
         name: `"<registered model>.<tag>"`, e.g. `"zf5_spp.imagenette"`.
@@ -90,7 +90,7 @@ def register_preset(name, preset, overwrite=False):
     Returns:
         `name`.
     """
-    model_name, _, tag = name.partition(".")
+    model_name, _, tag = str(name).partition(".")
     if model_name not in _MODELS or not re.fullmatch(r"[a-z0-9_\-]+", tag):
         raise ValueError(f"A preset name is '<registered model>.<tag>' with a tag of [a-z0-9_-]. Received: {name!r}")
     if name in _PRESETS and not overwrite:
@@ -102,12 +102,19 @@ def register_preset(name, preset, overwrite=False):
     unknown = sorted(set(config) - set(spec.options))
     if unknown:
         raise ValueError(f"Preset {name!r}: {model_name!r} accepts {list(spec.options)}. Received: {unknown}")
+    unknown = sorted(set(weights) - {"path", "url", "sha256", "file_size"})
+    if unknown:
+        raise ValueError(f"Preset {name!r}: `weights` has path, url, sha256 and file_size. Received unknown: {unknown}")
     if not (weights.get("path") or weights.get("url")):
         raise ValueError(f"Preset {name!r}: `weights` needs a `path` or a `url`. Received: {weights!r}")
     if not re.fullmatch(r"[0-9a-f]{64}", str(weights.get("sha256", ""))):
-        raise ValueError(f"Preset {name!r}: `weights.sha256` must be 64 lowercase hex digits. Received: {weights.get('sha256')!r}")
+        raise ValueError(
+            f"Preset {name!r}: `weights.sha256` must be 64 lowercase hex digits. Received: {weights.get('sha256')!r}"
+        )
     if not isinstance(weights.get("file_size"), int) or weights["file_size"] < 1:
-        raise ValueError(f"Preset {name!r}: `weights.file_size` must be the size in bytes. Received: {weights.get('file_size')!r}")
+        raise ValueError(
+            f"Preset {name!r}: `weights.file_size` must be the size in bytes. Received: {weights.get('file_size')!r}"
+        )
     missing = [field for field in PRESET_METADATA_FIELDS if field not in metadata]
     if missing:
         raise ValueError(f"Preset {name!r}: metadata lacks {missing}; required: {list(PRESET_METADATA_FIELDS)}")
@@ -126,7 +133,7 @@ def unregister_preset(name):
 
 
 def list_models(presets=True):
-    """Registered names in registration order, followed by each name's presets (`name.tag`)."""
+    """Registered names in registration order, each followed by its presets (`name.tag`) when `presets`."""
     names = []
     for model_name in _MODELS:
         names.append(model_name)
@@ -298,8 +305,10 @@ def _preset_weights_path(name, weights):
 
 
 def _register_family(family, backbone_builder, fixed_pool, title):
-    register_model(family, backbone_builder, spp=False, fixed_pool=fixed_pool, description=f"{title}, no-SPP baseline (224x224 only)")
-    register_model(f"{family}_spp", backbone_builder, spp=True, description=f"{title} with spatial pyramid pooling (any input size)")
+    baseline = f"{title}, the paper's no-SPP baseline (224x224 only)"
+    register_model(family, backbone_builder, spp=False, fixed_pool=fixed_pool, description=baseline)
+    spp = f"{title} with spatial pyramid pooling (any input size)"
+    register_model(f"{family}_spp", backbone_builder, spp=True, description=spp)
 
 
 _register_family("zf5", zf5_backbone, ZF5_FIXED_POOL, "ZF-5")

@@ -17,7 +17,12 @@ CATEGORIES = ["tench", "church", "parachute"]
 def preset_for(path, num_params):
     return {
         "config": dict(TINY),
-        "weights": {"path": str(path), "url": None, "sha256": weights.sha256_of(path), "file_size": os.path.getsize(path)},
+        "weights": {
+            "path": str(path),
+            "url": None,
+            "sha256": weights.sha256_of(path),
+            "file_size": os.path.getsize(path),
+        },
         "metadata": {
             "num_params": num_params,
             "categories": CATEGORIES,

@@ -13,7 +13,8 @@ class CeilMaxPooling2D(keras.layers.Layer):
     The output has `ceil((size - pool_size) / strides) + 1` cells a side (`keras.layers.MaxPooling2D`
     rounds down). The last window may stick out of the bottom/right border; it then takes the max over the
     cells it covers, exactly as Caffe: the input is padded there with the dtype's lowest value, so the
-    padding never wins. A map too small for one output cell raises InvalidArgumentError. Example: 110 -> 55 with a 3x3 window and stride 2 (floor mode gives 54).
+    padding never wins. Example: 110 -> 55 with a 3x3 window and stride 2 (floor mode gives 54). A map too
+    small for one output cell raises InvalidArgumentError.
 
     Args:
         pool_size: int >= 1, the window side.

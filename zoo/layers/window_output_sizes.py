@@ -32,18 +32,15 @@ class WindowOutputSizes(keras.layers.Layer):
         self.padding = padding if isinstance(padding, str) else tuple(tuple(int(p) for p in pair) for pair in padding)
         self.ceil_mode = bool(ceil_mode)
         for axis in (0, 1):  # validates the geometry at construction, quoting a bad value
-            conv_output_size(self.kernel_size[axis], self.kernel_size[axis], self.strides[axis], self._pad(axis), self.ceil_mode)
+            self._output_size(self.kernel_size[axis], axis)
 
-    def _pad(self, axis):
-        return self.padding if isinstance(self.padding, str) else self.padding[axis]
+    def _output_size(self, size, axis):
+        padding = self.padding if isinstance(self.padding, str) else self.padding[axis]
+        return conv_output_size(size, self.kernel_size[axis], self.strides[axis], padding, self.ceil_mode)
 
     def call(self, sizes):
         sizes = tf.cast(sizes, tf.int32)
-        axes = [
-            conv_output_size(sizes[:, axis], self.kernel_size[axis], self.strides[axis], self._pad(axis), self.ceil_mode)
-            for axis in (0, 1)
-        ]
-        return tf.stack(axes, axis=1)
+        return tf.stack([self._output_size(sizes[:, axis], axis) for axis in (0, 1)], axis=1)
 
     def compute_output_spec(self, sizes):
         return keras.KerasTensor(sizes.shape, dtype="int32")

@@ -14,7 +14,10 @@ def test_floor_and_same_match_tensorflow_pooling(kernel_size, strides, padding):
         assert conv_output_size(size, kernel_size, strides, padding) == pooled.shape[1], size
 
 
-@pytest.mark.parametrize("kernel_size, strides, pad", [(3, 2, 0), (3, 2, 1), (5, 2, 2), (2, 2, 0), (3, 3, 1), (7, 2, 3)])
+@pytest.mark.parametrize(
+    "kernel_size, strides, pad",
+    [(3, 2, 0), (3, 2, 1), (5, 2, 2), (2, 2, 0), (3, 3, 1), (7, 2, 3)],
+)
 def test_explicit_padding_floor_matches_padded_valid_window(kernel_size, strides, pad):
     for size in range(max(1, kernel_size - 2 * pad), 40):
         padded = tf.pad(tf.zeros((1, size, 1, 1)), [[0, 0], [pad, pad], [0, 0], [0, 0]])
@@ -33,7 +36,10 @@ def _caffe_pooled_size(size, kernel_size, strides, pad):
     return count
 
 
-@pytest.mark.parametrize("kernel_size, strides, pad", [(3, 2, 0), (3, 2, 1), (2, 2, 0), (3, 3, 0), (3, 3, 1), (5, 3, 2)])
+@pytest.mark.parametrize(
+    "kernel_size, strides, pad",
+    [(3, 2, 0), (3, 2, 1), (2, 2, 0), (3, 3, 0), (3, 3, 1), (5, 3, 2)],
+)
 def test_ceil_mode_matches_caffe(kernel_size, strides, pad):
     for size in range(kernel_size, 60):
         assert conv_output_size(size, kernel_size, strides, pad, ceil_mode=True) == _caffe_pooled_size(
