@@ -17,6 +17,7 @@ import re
 import keras
 import numpy as np
 
+from keras_spp.ops import conv_output_size, pyramid_bins
 from zoo import geometry
 from zoo.classifier import classifier
 from zoo.convnet5 import convnet5_presets
@@ -123,6 +124,12 @@ def register_preset(name, preset, overwrite=False):
         raise ValueError(
             f"Preset {name!r}: {len(metadata['categories'])} categories for num_classes={num_classes}"
         )
+    expected = _num_params(spec, config)
+    if metadata["num_params"] != expected:
+        raise ValueError(
+            f"Preset {name!r}: metadata num_params={metadata['num_params']!r}, but {model_name!r} with config "
+            f"{config} has {expected} parameters"
+        )
     _PRESETS[name] = copy.deepcopy(preset)
     return name
 
@@ -146,7 +153,7 @@ def get_metadata(name):
     """Metadata of a model or preset, as a new dict.
 
     For every name: `name`, `architecture`, `spp`, `description`, `config` (the defaults, or the preset's),
-    `input_shape`, `min_input_size`, `feature_stride`, `receptive_field_size`, `receptive_field_offset`
+    `num_params` (of that config), `input_shape`, `min_input_size`, `feature_stride`, `receptive_field_size`, `receptive_field_offset`
     (feature cell `i` is centred on pixel `offset + stride * i`), `backbone_params`, `paper`, `presets`
     and `default_preset`. A preset adds its metadata (`num_params`, `categories`, `input_sizes`,
     `metrics`, `recipe`, `license`, ...) and `weights` (`path`, `url`, `sha256`, `file_size`).
@@ -161,7 +168,8 @@ def get_metadata(name):
         "description": spec.description,
         "config": {k: list(v) if isinstance(v, tuple) else v for k, v in DEFAULTS.items() if k in spec.options},
         "input_shape": [side, side, 3],
-        **_backbone_facts(spec.name),
+        "num_params": _num_params(spec, {}),
+        **_backbone_facts(spec.name)[0],
         "paper": PAPER,
         "presets": presets,
         "default_preset": presets[0] if presets else None,
@@ -169,6 +177,7 @@ def get_metadata(name):
     if preset_name:
         preset = copy.deepcopy(_PRESETS[preset_name])
         metadata["config"].update(preset["config"])
+        metadata["num_params"] = _num_params(spec, preset["config"])
         metadata.update(preset["metadata"])
         metadata["weights"] = {"path": None, "url": None, **preset["weights"]}
     return metadata
@@ -283,11 +292,26 @@ def _resolve(name):
 
 @functools.lru_cache(maxsize=None)
 def _backbone_facts(model_name):
+    """(metadata facts, output channels, feature side at 224x224) of a model's backbone, built once."""
     backbone_model = _MODELS[model_name].backbone()
     facts = geometry.receptive_field(backbone_model)
     facts["min_input_size"] = geometry.min_input_size(backbone_model)
     facts["backbone_params"] = backbone_model.count_params()
-    return facts
+    side = int(geometry.feature_size(backbone_model, (BASELINE_INPUT_SIZE, BASELINE_INPUT_SIZE))[0])
+    return facts, backbone_model.output.shape[-1], side
+
+
+def _num_params(spec, config):
+    """Parameters of `spec` built with `config` (defaults filled in), by arithmetic: nothing big is built."""
+    facts, channels, side = _backbone_facts(spec.name)
+    config = {**DEFAULTS, **config}
+    if spec.spp:
+        cells = pyramid_bins(config["levels"])
+    else:
+        pool = spec.fixed_pool
+        cells = int(conv_output_size(side, pool["pool_size"], pool["strides"], pool.get("padding", "valid"))) ** 2
+    fc, classes = config["fc_units"], config["num_classes"]
+    return facts["backbone_params"] + (channels * cells + 1) * fc + (fc + 1) * fc + (fc + 1) * classes
 
 
 def _preset_weights_path(name, weights):

@@ -9,6 +9,7 @@ import tensorflow as tf
 
 import zoo
 from keras_spp.ops import pyramid_bins
+from zoo import registry
 
 TINY = {"fc_units": 16, "num_classes": 3}
 NAMES = [name for name in zoo.list_models() if "." not in name]
@@ -67,8 +68,10 @@ def test_num_params_and_metadata(tiny):
     conv, channels, stride = BACKBONE[family(name)]
     head_in = channels * (pyramid_bins((6, 3, 2, 1)) if name.endswith("_spp") else 36)
     head = head_in * 16 + 16 + 16 * 16 + 16 + 16 * 3 + 3
-    assert model.count_params() == conv + head
+    assert model.count_params() == conv + head == registry._num_params(registry._MODELS[name], TINY)
+    paper_head = head_in * 4096 + 4096 + 4096 * 4096 + 4096 + 4096 * 1000 + 1000
     metadata = zoo.get_metadata(name)
+    assert metadata["num_params"] == conv + paper_head  # the defaults, by arithmetic: nothing that big is built
     assert metadata["backbone_params"] == conv and metadata["feature_stride"] == stride
     assert metadata["spp"] == name.endswith("_spp") and metadata["input_shape"][2] == 3
     for field in ("receptive_field_size", "receptive_field_offset", "min_input_size", "paper", "config", "presets"):
@@ -76,7 +79,7 @@ def test_num_params_and_metadata(tiny):
 
 
 def test_paper_defaults_of_zf5_spp():
-    assert zoo.load("zf5_spp").count_params() == 77_037_672
+    assert zoo.load("zf5_spp").count_params() == 77_037_672 == zoo.get_metadata("zf5_spp")["num_params"]
 
 
 def test_every_parameter_gets_a_gradient(tiny):

@@ -127,6 +127,7 @@ def test_bad_options_are_named():
         (lambda p: p["metadata"].pop("recipe"), r"lacks \['recipe'\]"),
         (lambda p: p["metadata"].update(categories=["one"]), "1 categories for num_classes=3"),
         (lambda p: p["config"].update(width=2), "width"),
+        (lambda p: p["metadata"].update(num_params=1), "num_params=1, but 'zf5_spp' with config"),
         (lambda p: p.pop("metadata"), "config, weights, metadata"),
     ],
 )
