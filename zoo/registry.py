@@ -153,9 +153,9 @@ def get_metadata(name):
     """Metadata of a model or preset, as a new dict.
 
     For every name: `name`, `architecture`, `spp`, `description`, `config` (the defaults, or the preset's),
-    `num_params` (of that config), `input_shape`, `min_input_size`, `feature_stride`, `receptive_field_size`, `receptive_field_offset`
-    (feature cell `i` is centred on pixel `offset + stride * i`), `backbone_params`, `paper`, `presets`
-    and `default_preset`. A preset adds its metadata (`num_params`, `categories`, `input_sizes`,
+    `num_params` (of that config), `input_shape`, `min_input_size`, `feature_stride`,
+    `receptive_field_size`, `receptive_field_offset` (feature cell `i` is centred on pixel
+    `offset + stride * i`), `backbone_params`, `paper`, `presets` and `default_preset`. A preset adds its metadata (`num_params`, `categories`, `input_sizes`,
     `metrics`, `recipe`, `license`, ...) and `weights` (`path`, `url`, `sha256`, `file_size`).
     """
     spec, preset_name = _resolve(name)
@@ -177,7 +177,6 @@ def get_metadata(name):
     if preset_name:
         preset = copy.deepcopy(_PRESETS[preset_name])
         metadata["config"].update(preset["config"])
-        metadata["num_params"] = _num_params(spec, preset["config"])
         metadata.update(preset["metadata"])
         metadata["weights"] = {"path": None, "url": None, **preset["weights"]}
     return metadata
@@ -218,6 +217,7 @@ def load(name, weights=None, sha256=None, **config):
     if preset is not None:
         load_weights_file(model, _preset_weights_path(preset_name, preset["weights"]), preset["weights"]["sha256"])
         model.metadata = get_metadata(preset_name)
+        model.metadata["config"].update(config)
     elif weights is not None:
         load_weights_file(model, weights, sha256)
     return model
