@@ -14,6 +14,8 @@ import keras
 from keras_spp.ops import conv_output_size
 from zoo.layers import CeilMaxPooling2D, FillOutsideSizes, LocalResponseNormalization
 
+# Layers that act on each cell alone (BatchNormalization is not one: in training its statistics would
+# include a padded batch's padding).
 POINTWISE_LAYERS = (
     keras.layers.InputLayer,
     keras.layers.Normalization,
@@ -21,7 +23,6 @@ POINTWISE_LAYERS = (
     keras.layers.Activation,
     keras.layers.ReLU,
     keras.layers.Dropout,
-    keras.layers.BatchNormalization,
     LocalResponseNormalization,
     FillOutsideSizes,
 )
