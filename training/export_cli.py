@@ -9,8 +9,9 @@ import json
 import os
 import tempfile
 
+from keras_spp.export import QUANTIZATIONS
+
 FORMATS = ("saved_model", "tflite")
-QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
 
 
 def add_arguments(parser):
@@ -79,7 +80,10 @@ def run(args):
         out = args.out or args.name + ("" if args.quantize == "none" else f".{args.quantize}") + ".tflite"
         folder = {"image_size": args.image_size, "limit": args.max_images, **sides}
         calibration = export.read_image_folder(args.calibration_dir, **folder)[0] if args.calibration_dir else None
-        report = export.export_tflite(model, out, quantize=args.quantize, representative_images=calibration)
+        try:
+            report = export.export_tflite(model, out, quantize=args.quantize, representative_images=calibration)
+        except RuntimeError as error:
+            raise SystemExit(str(error)) from None
         report["format"] = "tflite"
         if args.quantize != "none":
             with tempfile.TemporaryDirectory() as tmp:

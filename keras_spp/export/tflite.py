@@ -17,7 +17,9 @@ from keras_spp.export.image_decoding import read_image_folder
 QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
 
 
-def export_tflite(model, path, *, quantize="none", representative_images=None, image_size=224, max_calibration_images=200):
+def export_tflite(
+    model, path, *, quantize="none", representative_images=None, image_size=224, max_calibration_images=200, verify=True
+):
     """Converts `model` to a `.tflite` file with dynamic H and W, builtin ops only; returns a report dict.
 
     Args:
@@ -29,9 +31,15 @@ def export_tflite(model, path, *, quantize="none", representative_images=None, i
             like `serve_bytes`, shorter side `image_size`) or an iterable of float32 `(h, w, 3)` arrays.
         image_size: shorter side of the calibration images read from a folder.
         max_calibration_images: at most this many images are used for calibration.
+        verify: run the converted file once with LiteRT (default delegates, XNNPACK included) on an
+            `image_size` square image (for int8 the first calibration image) before writing it, and
+            report the largest probability difference to Keras. Skipped when ai-edge-litert is missing.
 
     Returns:
-        `{"path": path, "quantize": quantize, "size_bytes": int}`.
+        `{"path": path, "quantize": quantize, "size_bytes": int}`, plus `"probe_max_abs_diff"` when verified.
+
+    Raises:
+        RuntimeError: the converted model does not run in LiteRT (nothing is written).
 
     Example:
     >>> inputs = keras.Input((None, None, 3))
@@ -62,17 +70,23 @@ def export_tflite(model, path, *, quantize="none", representative_images=None, i
             converter.optimizations = [tf.lite.Optimize.DEFAULT]
         if quantize == "float16":
             converter.target_spec.supported_types = [tf.float16]
+        side = image_size or 224
+        probe = np.random.default_rng(0).uniform(0, 255, (side, side, 3)).astype("float32")
         if quantize == "int8":
             images = _calibration_images(representative_images, image_size, max_calibration_images)
             converter.representative_dataset = lambda: ([image[np.newaxis]] for image in images)
             converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+            probe = images[0]
         flatbuffer = converter.convert()
+    report = {"quantize": quantize, "size_bytes": len(flatbuffer)}
+    if verify:
+        report.update(_verify(model, flatbuffer, probe[np.newaxis], quantize))
     path = os.fspath(path)
     if os.path.dirname(path):
         os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
         f.write(flatbuffer)
-    return {"path": path, "quantize": quantize, "size_bytes": len(flatbuffer)}
+    return {"path": path, **report}
 
 
 class TFLiteClassifier:
@@ -156,6 +170,25 @@ def evaluate_tflite(model, tflite_model, images, labels=None):
         report["tflite_accuracy"] = float(np.mean(lite_top == labels))
         report["accuracy_delta"] = report["tflite_accuracy"] - report["keras_accuracy"]
     return report
+
+
+def _verify(model, flatbuffer, image, quantize):
+    """Runs the converted model once in LiteRT; raises RuntimeError when it cannot run."""
+    try:
+        runner = TFLiteClassifier(flatbuffer)
+    except ImportError:
+        return {}
+    try:
+        got = runner(image)
+    except (RuntimeError, ValueError) as error:
+        raise RuntimeError(
+            f"The {quantize!r} TFLite conversion succeeded but LiteRT cannot run the result on a "
+            f"{image.shape[1]}x{image.shape[2]} image (nothing written): {str(error).rstrip('.')}. With int8, a layer that pads "
+            "with an extreme constant (e.g. the dtype's lowest value) ruins the calibrated ranges; pad with a "
+            "value from the data instead."
+        ) from error
+    expected = np.asarray(model(image, training=False), "float32")
+    return {"probe_max_abs_diff": float(np.abs(got - expected).max())}
 
 
 def _calibration_images(source, image_size, limit):
