@@ -1,0 +1,56 @@
+"""Fault tolerance: a run SIGKILLed mid-epoch resumes at the same epoch and step and ends where an
+uninterrupted run of the same seed ends."""
+
+import signal
+
+import numpy as np
+import pytest
+
+from tests.training.conftest import TINY, cli_subprocess, load_checkpoint_arrays, train_in_process
+from training.loop import KILL_ENV
+
+RUN = TINY + ["--sizes", "64,48", "--epochs", "2", "--batch-size", "4", "--steps-per-epoch", "4",
+              "--checkpoint-steps", "3", "--seed", "7"]
+
+
+@pytest.mark.slow
+def test_sigkill_mid_epoch_then_resume_matches_uninterrupted_run(image_folder, tmp_path):
+    reference = tmp_path / "reference"
+    expected = train_in_process(RUN + ["--data", image_folder, "--out", reference])
+
+    out = tmp_path / "killed"
+    killed = cli_subprocess(["train"] + RUN + ["--data", image_folder, "--out", out], env={KILL_ENV: "7"})
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    _, state = load_checkpoint_arrays(out)
+    assert (state["epoch"], state["step"]) == (1, 2)  # the step-6 checkpoint: epoch 2, mid-epoch
+    assert not (out / "run.json").exists()
+
+    resumed = cli_subprocess(["train"] + RUN + ["--data", image_folder, "--out", out, "--resume", "--verbose", "2"])
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "resuming" in resumed.stdout and "at epoch 2, step 2" in resumed.stdout
+    arrays, state = load_checkpoint_arrays(out)
+    reference_arrays, reference_state = load_checkpoint_arrays(reference)
+    assert (state["epoch"], state["step"]) == (reference_state["epoch"], reference_state["step"]) == (2, 0)
+    assert len(arrays) == len(reference_arrays)
+    for got, want in zip(arrays, reference_arrays):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    # The epoch the kill interrupted has the metrics of the uninterrupted epoch (same batches, same steps).
+    for got, want in zip(state["history"], expected["history"]):
+        assert got["input_shapes"] == want["input_shapes"]
+        np.testing.assert_allclose(got["loss"], want["loss"], rtol=1e-4)
+        np.testing.assert_allclose(got["val_top1"], want["val_top1"])
+    assert (out / "run.json").exists() and (out / "best.weights.h5").exists()
+
+
+def test_a_finished_run_resumes_as_a_no_op_and_other_settings_are_refused(mirrored_run, image_folder, capsys):
+    out, state = mirrored_run
+    from training import cli
+
+    argv = ["train"] + TINY + ["--data", image_folder, "--strategy", "mirrored", "--sizes", "64,48", "--epochs", "4",
+                               "--batch-size", "8", "--steps-per-epoch", "4", "--optimizer", "adamw", "--lr", "3e-4",
+                               "--weight-decay", "0", "--out", str(out)]
+    assert cli.main(argv) == 0
+    arrays, after = load_checkpoint_arrays(out)
+    assert after["history"] == state["history"]
+    assert cli.main([a if a != "64,48" else "64" for a in argv]) == 2
+    assert "other settings" in capsys.readouterr().err
