@@ -355,3 +355,24 @@ def test_zoo_tiny_config_tflite_matches_keras(tmp_path):
     for height, width in SIZES:
         images = rng.uniform(0, 255, (1, height, width, 3)).astype("float32")
         np.testing.assert_allclose(classifier(images), model.predict(images, verbose=0), rtol=1e-4, atol=1e-5)
+
+
+def test_bad_arguments_are_refused_quoting_the_value(classifiers, tmp_path):
+    model, _ = classifiers
+    _, other_padded = tiny_classifiers(seed=1)  # a padded twin of another model (other weights)
+    cases = [
+        (dict(top_k=0), r"`top_k` must be an integer >= 1. Received: top_k=0"),
+        (dict(version=0), r"`version` must be None or an integer >= 1. Received: version=0"),
+        (dict(min_side=64, max_side=48), r"`min_side` must be <= `max_side`. Received: min_side=64, max_side=48"),
+        (dict(image_size=16), r"`image_size` .* Received: image_size=16"),
+        (dict(class_names=["cat", "dog"]), r"`class_names` must be 3 strings.*Received 2 values: \['cat', 'dog'\]"),
+        (dict(padded_model=other_padded), r"`padded_model` must be the padded twin of `model`"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(ValueError, match=message):
+            export_saved_model(model, tmp_path, **kwargs)
+    assert not os.listdir(tmp_path)
+    with pytest.raises(ValueError, match=r"`quantize` must be one of .* Received: quantize='int4'"):
+        export_tflite(model, tmp_path / "m.tflite", quantize="int4")
+    with pytest.raises(ValueError, match="`representative_images` .* is required for quantize='int8'"):
+        export_tflite(model, tmp_path / "m.tflite", quantize="int8")
