@@ -1,0 +1,95 @@
+"""Evaluation: center / full / 10-view agree on a model whose answer is known; the CLI's report and PNGs."""
+
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+
+from keras_spp.layers import SpatialPyramidPooling
+from tests.training.conftest import CLASSES, write_image_folder
+from training.data import open_splits
+from training.evaluate import evaluate_model, topk_metrics
+
+
+def colour_classifier():
+    """Mean colour -> class: (model, its padded twin). Class c is the image whose channel 2 - c dominates."""
+    weights = np.eye(3, dtype="float32")[:, ::-1] * 0.1  # blue -> 0, green -> 1, red -> 2
+    head = keras.layers.Dense(3, activation="softmax", name="head")
+    pool = SpatialPyramidPooling((1,), pooling="avg")
+    images = keras.Input((None, None, 3), name="images")
+    model = keras.Model(images, head(pool(images)))
+    head.set_weights([weights, np.zeros(3, "float32")])
+    padded_images = keras.Input((None, None, 3), name="images")
+    sizes = keras.Input((2,), dtype="int32", name="image_sizes")
+    padded = keras.Model({"images": padded_images, "image_sizes": sizes}, head(pool(padded_images, sizes=sizes)))
+    return model, padded
+
+
+@pytest.fixture(scope="module")
+def colour_split(tmp_path_factory):
+    root = write_image_folder(tmp_path_factory.mktemp("colours"), per_class=(1, 5), sizes=(50, 120), seed=5)
+    return open_splits(root)[1]
+
+
+def test_views_agree_on_a_model_whose_answer_is_known(colour_split):
+    model, padded = colour_classifier()
+    results = evaluate_model(model, colour_split, views=("center", "full", "10"), size=48, batch_size=4,
+                             padded_model=padded)
+    for view, metrics in results.items():
+        assert metrics["count"] == 15, view
+        assert metrics["top1"] == 1.0 and metrics["top5"] == 1.0, view
+        assert np.trace(metrics["confusion"]) == 15 and np.sum(metrics["confusion"]) == 15
+    losses = [results[v]["loss"] for v in ("center", "full", "10")]
+    np.testing.assert_allclose(losses, losses[0], rtol=0.05)
+
+
+def test_full_view_pools_only_each_image_not_its_padding(colour_split):
+    """A padded batch's zeros would pull the mean colour down; the sizes keep the answer exact."""
+    model, padded = colour_classifier()
+    single = evaluate_model(model, colour_split, views=("full",), size=48, batch_size=1, padded_model=padded)
+    batched = evaluate_model(model, colour_split, views=("full",), size=48, batch_size=6, padded_model=padded)
+    np.testing.assert_allclose(single["full"]["loss"], batched["full"]["loss"], rtol=1e-5)
+
+
+def test_topk_metrics_against_hand_counts():
+    probs = np.array([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3], [0.2, 0.3, 0.5], [0.4, 0.35, 0.25]])
+    labels = np.array([1, 2, 2, 1])
+    metrics = topk_metrics(probs, labels, 3)
+    assert metrics["top1"] == 0.5 and metrics["top5"] == 1.0 and metrics["count"] == 4
+    assert metrics["confusion"] == [[0, 0, 0], [1, 1, 0], [1, 0, 1]]
+    np.testing.assert_allclose(metrics["loss"], -np.mean(np.log([0.6, 0.3, 0.5, 0.35])))
+    two = topk_metrics(probs[:, :2], np.array([1, 0, 1, 0]), 2)  # fewer than 5 classes: top-5 is all
+    assert two["top5"] == 1.0
+
+
+def test_cli_reports_json_and_confusion_pngs_for_a_trained_run(mirrored_run, image_folder, capsys):
+    from training import cli
+
+    out, state = mirrored_run
+    weights = str(out / "best.weights.h5")
+    assert cli.main(["evaluate", "--weights", weights, "--data", image_folder, "--views", "center,full,10",
+                     "--size", "64", "--batch-size", "5"]) == 0
+    printed = capsys.readouterr().out
+    assert "center crop: top-1" in printed and "10 views" in printed
+    report = json.loads((out / "eval_val.json").read_text())
+    assert report["model"] == "zf5_spp" and report["class_names"] == list(CLASSES)
+    assert set(report["views"]) == {"center", "full", "10"}
+    for view, metrics in report["views"].items():
+        assert metrics["count"] == 12 and 0 <= metrics["top1"] <= metrics["top5"] <= 1
+        assert os.path.getsize(metrics["confusion_png"]) > 0
+    # The center view at the training size is what training measured for the best epoch.
+    best = state["history"][state["best"]["epoch"] - 1]
+    np.testing.assert_allclose(report["views"]["center"]["top1"], best["val_top1"])
+    np.testing.assert_allclose(report["views"]["center"]["loss"], best["val_loss"], rtol=1e-4)
+
+
+def test_cli_refuses_a_full_view_for_a_fixed_size_model(image_folder, capsys):
+    from training import cli
+
+    assert cli.main(["evaluate", "--model", "zf5", "--fc-units", "16", "--data", image_folder,
+                     "--views", "full"]) == 2
+    assert "takes only (224, 224)" in capsys.readouterr().err
+    assert cli.main(["evaluate", "--model", "zf5_spp", "--data", image_folder, "--views", "center,top3"]) == 2
+    assert "--views must be" in capsys.readouterr().err
