@@ -7,7 +7,6 @@ progress bars and the best weights are handled here; only the chief writes.
 """
 
 import hashlib
-import json
 import os
 import signal
 import time

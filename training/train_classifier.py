@@ -8,11 +8,11 @@ logs/ (TensorBoard), metrics.csv, curves.png, best.weights.h5 (best val top-1) a
 """
 
 import difflib
+import json
 import os
-import shutil
 import sys
 import time
-import warnings
+import types
 
 from training.strategy import STRATEGIES, UsageError
 
@@ -152,35 +152,45 @@ def train(args):
     import keras
 
     from training import checkpoint as ckpt
+    from training.data import epoch_sizes, open_splits
+
+    run = types.SimpleNamespace(strategy=strategy, chief=is_chief(strategy), replicas=strategy.num_replicas_in_sync,
+                                started=started, out=args.out or os.path.join("runs", args.model))
+    _, run.task_id, run.num_workers = worker_info(strategy)
+    if args.batch_size % run.replicas:
+        raise UsageError(f"--batch-size {args.batch_size} must be a multiple of the {run.replicas} replicas")
+    if os.path.exists(run.out) and not os.path.isdir(run.out):
+        raise UsageError(f"--out {run.out!r} exists and is not a folder")
+    os.makedirs(run.out, exist_ok=True)
+    if args.fresh and run.chief and os.path.exists(ckpt.checkpoint_path(run.out)):
+        os.remove(ckpt.checkpoint_path(run.out))
+    if args.resume and not os.path.exists(ckpt.checkpoint_path(run.out)):
+        raise UsageError(f"--resume: no checkpoint at {ckpt.checkpoint_path(run.out)!r}")
+    run.train_split, run.val_split = open_splits(args.data, args.train_split, args.val_split, args.data_dir,
+                                                 check_images=not args.no_check_images)
+    run.num_classes = len(run.train_split.class_names)
+    run.sizes = epoch_sizes(args.epochs, args.sizes, args.size_range, args.seed)
+    run.steps_per_epoch = args.steps_per_epoch or max(1, run.train_split.num_examples // args.batch_size)
+    run.policy = mixed_precision_policy() if args.mixed_precision else "float32"
+    previous_policy = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(run.policy)
+    try:
+        return _fit(args, run)
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
+
+
+def _fit(args, run):
+    import keras
+
+    from training import checkpoint as ckpt
     from training import plots, run_record
-    from training.data import epoch_sizes, eval_dataset, open_splits, subsample, train_dataset
+    from training.data import eval_dataset, subsample, train_dataset
     from training.loop import ClassifierSteps, Trainer, weights_sha256
 
-    chief = is_chief(strategy)
-    _, task_id, num_workers = worker_info(strategy)
-    replicas = strategy.num_replicas_in_sync
-    if args.batch_size % replicas:
-        raise UsageError(f"--batch-size {args.batch_size} must be a multiple of the {replicas} replicas")
-    out = args.out or os.path.join("runs", args.model)
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise UsageError(f"--out {out!r} exists and is not a folder")
-    os.makedirs(out, exist_ok=True)
-    if args.fresh and chief and os.path.exists(ckpt.checkpoint_path(out)):
-        os.remove(ckpt.checkpoint_path(out))
-    if args.resume and not os.path.exists(ckpt.checkpoint_path(out)):
-        raise UsageError(f"--resume: no checkpoint at {ckpt.checkpoint_path(out)!r}")
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        train_split, val_split = open_splits(args.data, args.train_split, args.val_split, args.data_dir,
-                                             check_images=not args.no_check_images)
-    for warning in caught:
-        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
-    num_classes = len(train_split.class_names)
-    sizes = epoch_sizes(args.epochs, args.sizes, args.size_range, args.seed)
-    steps_per_epoch = args.steps_per_epoch or max(1, train_split.num_examples // args.batch_size)
-    policy = mixed_precision_policy() if args.mixed_precision else "float32"
-    keras.mixed_precision.set_global_policy(policy)
+    strategy, out, replicas, chief = run.strategy, run.out, run.replicas, run.chief
+    train_split, val_split, sizes, steps_per_epoch = run.train_split, run.val_split, run.sizes, run.steps_per_epoch
+    num_classes, policy = run.num_classes, run.policy
     keras.utils.set_random_seed(args.seed)
     with strategy.scope():
         model, train_model = build_models(args.model, num_classes, args.fc_units, args.dropout, args.weights,
@@ -245,41 +255,49 @@ def train(args):
                       on_epoch_end=on_epoch_end)
     state = trainer.run()
     digest = weights_sha256(model)
-    print(f"worker {task_id}: final weights sha256 {digest}", flush=True)
+    print(f"worker {run.task_id}: final weights sha256 {digest}", flush=True)
     if chief:
         if state["history"]:
             on_epoch_end(state)
-        record = {
-            "command": run_record.command_line(),
-            "config": {k: v for k, v in vars(args).items() if not callable(v)},
-            "model": args.model,
-            "num_classes": num_classes,
-            "fc_units": args.fc_units,
-            "class_names": train_split.class_names,
-            "data": {"train": train_split.name, "train_examples": train_split.num_examples,
-                     "train_skipped": train_split.skipped,
-                     "val": val_split.name if val_split else None,
-                     "val_examples": val_split.num_examples if val_split else 0,
-                     "val_skipped": val_split.skipped if val_split else 0},
-            "epoch_sizes": sizes,
-            "steps_per_epoch": steps_per_epoch,
-            "strategy": {"name": args.strategy, "replicas": replicas, "workers": num_workers},
-            "precision": policy,
-            "metrics": {"best": state["best"], "final": state["history"][-1] if state["history"] else None,
-                        "history": state["history"]},
-            "weights": {"best": "best.weights.h5", "final_sha256": digest},
-            "git": run_record.git_commit(),
-            "environment": run_record.environment(),
-            "wall_seconds_this_session": time.time() - started,
-        }
-        import json
-
-        ckpt.atomic_write_text(os.path.join(out, "run.json"), json.dumps(record, indent=2, default=str) + "\n")
-        print(f"wrote {os.path.join(out, 'best.weights.h5')} (epoch {state['best']['epoch'] if state['best'] else '-'})"
-              f" and {os.path.join(out, 'run.json')}", flush=True)
-    if num_workers > 1:
+        write_run_json(args, run, state, digest)
+    if run.num_workers > 1:
         barrier(strategy)  # workers leave together: the chief's coordination service must not see them go early
     return state
+
+
+def write_run_json(args, run, state, digest):
+    """`<out>/run.json`: command, config, data, schedule, strategy, metrics, weights hash, git commit."""
+    from training import checkpoint as ckpt
+    from training import run_record
+
+    train_split, val_split = run.train_split, run.val_split
+    record = {
+        "command": run_record.command_line(),
+        "config": dict(vars(args)),
+        "model": args.model,
+        "num_classes": run.num_classes,
+        "fc_units": args.fc_units,
+        "class_names": train_split.class_names,
+        "data": {"train": train_split.name, "train_examples": train_split.num_examples,
+                 "train_skipped": train_split.skipped,
+                 "val": val_split.name if val_split else None,
+                 "val_examples": val_split.num_examples if val_split else 0,
+                 "val_skipped": val_split.skipped if val_split else 0},
+        "epoch_sizes": run.sizes,
+        "steps_per_epoch": run.steps_per_epoch,
+        "strategy": {"name": args.strategy, "replicas": run.replicas, "workers": run.num_workers},
+        "precision": run.policy,
+        "metrics": {"best": state["best"], "final": state["history"][-1] if state["history"] else None,
+                    "history": state["history"]},
+        "weights": {"best": "best.weights.h5", "final_sha256": digest},
+        "git": run_record.git_commit(),
+        "environment": run_record.environment(),
+        "wall_seconds_this_session": time.time() - run.started,
+    }
+    path = os.path.join(run.out, "run.json")
+    ckpt.atomic_write_text(path, json.dumps(record, indent=2, default=str) + "\n")
+    best = state["best"]["epoch"] if state["best"] else "-"
+    print(f"wrote {os.path.join(run.out, 'best.weights.h5')} (epoch {best}) and {path}", flush=True)
 
 
 def barrier(strategy):

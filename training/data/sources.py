@@ -218,7 +218,7 @@ def open_splits(data, train_split=None, val_split=None, data_dir=None, require_v
     A missing validation split gives a warning (or a UsageError when `require_val`). Pass `train_split=False`
     to open only the validation split (evaluation); its classes then come from the train folder if present.
     """
-    if isinstance(data, str) and (os.path.isdir(data) or data.startswith((".", "/", "~")) or os.sep + os.sep in data):
+    if isinstance(data, str) and (os.path.isdir(data) or data.startswith((".", "/", "~"))):
         root = os.path.expanduser(data)
         if not os.path.isdir(root):
             raise UsageError(f"--data folder {data!r} does not exist")
