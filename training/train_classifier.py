@@ -152,7 +152,7 @@ def train(args):
     import keras
 
     from training import checkpoint as ckpt
-    from training.data import epoch_sizes, open_splits
+    from training.data import epoch_sizes, open_splits, subsample
 
     run = types.SimpleNamespace(strategy=strategy, chief=is_chief(strategy), replicas=strategy.num_replicas_in_sync,
                                 started=started, out=args.out or os.path.join("runs", args.model))
@@ -168,6 +168,8 @@ def train(args):
         raise UsageError(f"--resume: no checkpoint at {ckpt.checkpoint_path(run.out)!r}")
     run.train_split, run.val_split = open_splits(args.data, args.train_split, args.val_split, args.data_dir,
                                                  check_images=not args.no_check_images)
+    if run.val_split is not None and args.val_examples:
+        run.val_split = subsample(run.val_split, args.val_examples)
     run.num_classes = len(run.train_split.class_names)
     run.sizes = epoch_sizes(args.epochs, args.sizes, args.size_range, args.seed)
     run.steps_per_epoch = args.steps_per_epoch or max(1, run.train_split.num_examples // args.batch_size)
@@ -185,7 +187,7 @@ def _fit(args, run):
 
     from training import checkpoint as ckpt
     from training import plots, run_record
-    from training.data import eval_dataset, subsample, train_dataset
+    from training.data import eval_dataset, train_dataset
     from training.loop import ClassifierSteps, Trainer, weights_sha256
 
     strategy, out, replicas, chief = run.strategy, run.out, run.replicas, run.chief
@@ -228,8 +230,6 @@ def _fit(args, run):
         return strategy.distribute_datasets_from_function(fn)
 
     val_data = None
-    if val_split is not None and args.val_examples:
-        val_split = subsample(val_split, args.val_examples)
     if val_split is not None:
         eval_batch = args.eval_batch_size or args.batch_size
         eval_batch -= eval_batch % replicas

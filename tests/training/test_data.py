@@ -80,3 +80,13 @@ def test_eval_shards_pad_to_equal_steps_with_zero_weights(splits):
     full = next(iter(eval_dataset(val, view="full", size=32, per_replica_batch=4, cache_bytes=2**20)))[0]
     assert full["images"].shape[1:3] == tuple(full["image_sizes"].numpy().max(axis=0))
     assert full["image_sizes"].numpy().min() == 32
+
+
+def test_subsample_keeps_evenly_spaced_examples(splits):
+    from training.data import subsample
+
+    _, val = splits  # 12 images, 4 a class in class order
+    small = subsample(val, 6)
+    labels = [int(y) for _, y in small.elements()]
+    assert small.num_examples == len(labels) == 6 and sorted(set(labels)) == [0, 1, 2]
+    assert subsample(val, 100) is val
