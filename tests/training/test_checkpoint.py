@@ -56,13 +56,13 @@ def test_mixed_precision_policy_choice(monkeypatch):
         assert strategy.mixed_precision_policy() == "float32"
 
 
-def test_mixed_bfloat16_training_step(image_folder, tmp_path, monkeypatch):
-    monkeypatch.setattr(strategy, "cpu_has_bf16", lambda: True)
-    try:
-        state = train_in_process(TINY + ["--data", image_folder, "--mixed-precision", "--sizes", "48", "--epochs", "1",
-                                         "--batch-size", "4", "--steps-per-epoch", "2", "--out", tmp_path / "mp"])
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+def test_mixed_precision_training_steps(image_folder, tmp_path, monkeypatch, policy):
+    """bfloat16 as on an AVX512-BF16 CPU; float16 with loss scaling as on a GPU (forced here on the CPU)."""
+    monkeypatch.setattr(strategy, "mixed_precision_policy", lambda: policy)
+    state = train_in_process(TINY + ["--data", image_folder, "--mixed-precision", "--sizes", "48", "--epochs", "1",
+                                     "--batch-size", "4", "--steps-per-epoch", "2", "--out", tmp_path / "mp"])
+    assert keras.mixed_precision.global_policy().name == "float32"  # restored after the run
     assert np.isfinite(state["history"][0]["loss"]) and np.isfinite(state["history"][0]["val_loss"])
     run = json.loads((tmp_path / "mp" / "run.json").read_text())
-    assert run["precision"] == "mixed_bfloat16"
+    assert run["precision"] == policy
