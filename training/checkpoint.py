@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from training.strategy import UsageError
+from training.errors import UsageError
 
 CHECKPOINT_NAME = "ckpt.npz"
 

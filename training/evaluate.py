@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from training.strategy import UsageError
+from training.errors import UsageError, exit_status
 
 VIEW_NAMES = {"center": "center crop", "full": "full image", "10": "10 views (corners + center, flipped)"}
 
@@ -124,12 +124,7 @@ def _run_config(weights):
 
 
 def run(args):
-    try:
-        evaluate(args)
-        return 0
-    except UsageError as error:
-        print(f"keras-spp evaluate: error: {error}", file=sys.stderr)
-        return 2
+    return exit_status("evaluate", evaluate, args)
 
 
 def evaluate(args):

@@ -8,11 +8,9 @@ import json
 import os
 import warnings
 
+from training.errors import UsageError
+
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
-
-
-class UsageError(ValueError):
-    """A bad command-line value or input: the CLI prints it as `error: ...` and exits with status 2."""
 
 
 def make_strategy(name, tpu_address=None):

@@ -14,7 +14,8 @@ import sys
 import time
 import types
 
-from training.strategy import STRATEGIES, UsageError
+from training.errors import UsageError, exit_status
+from training.strategy import STRATEGIES
 
 
 def _ints(text, name, count=None):
@@ -125,12 +126,7 @@ def resume_key(args, num_classes):
 
 
 def run(args):
-    try:
-        train(args)
-        return 0
-    except UsageError as error:
-        print(f"keras-spp train: error: {error}", file=sys.stderr)
-        return 2
+    return exit_status("train", train, args)
 
 
 def train(args):

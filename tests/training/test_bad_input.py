@@ -9,7 +9,8 @@ import pytest
 from tests.training.conftest import TINY, write_image_folder
 from training import cli
 from training.data import CorruptImageWarning, folder_split, open_splits
-from training.strategy import UsageError, make_strategy
+from training.errors import UsageError
+from training.strategy import make_strategy
 
 
 def train_error(capsys, *argv):

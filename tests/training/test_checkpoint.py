@@ -10,7 +10,7 @@ import pytest
 from tests.training.conftest import TINY, train_in_process
 from training import checkpoint as ckpt
 from training import strategy
-from training.strategy import UsageError
+from training.errors import UsageError
 
 
 def variables(shapes):

@@ -12,7 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from training.data import augment
-from training.strategy import UsageError
+from training.errors import UsageError
 
 VIEWS = ("center", "full", "10")
 

@@ -10,7 +10,7 @@ import difflib
 import os
 import warnings
 
-from training.strategy import UsageError
+from training.errors import UsageError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 
