@@ -244,6 +244,12 @@ def _fit(args, run):
         plots.plot_training_curves(state["history"], os.path.join(out, "curves.png"), title=f"{args.model} {out}")
 
     verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
+    if chief and verbose:
+        val_text = f"{val_split.num_examples} val images" if val_split else "no validation"
+        print(f"{args.model}: {train_split.num_examples} training images ({train_split.skipped} skipped), {val_text}, "
+              f"{num_classes} classes; {args.epochs} epochs x {steps_per_epoch} steps of {args.batch_size} "
+              f"on {replicas} replica(s) x {run.num_workers} worker(s); sizes {sorted(set(sizes))}"
+              f"{' full image' if args.full_image else ''}; {policy}; writing to {out}", flush=True)
     steps = ClassifierSteps(strategy, model, train_model, optimizer, args.batch_size)
     trainer = Trainer(steps, train_data, val_data, train_model if args.full_image else model, args.epochs,
                       steps_per_epoch, out, state, chief=chief, checkpoint_steps=args.checkpoint_steps,
