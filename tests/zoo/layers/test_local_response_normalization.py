@@ -1,7 +1,9 @@
 import re
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from tests.zoo.layers.contract import check_layer_contract
 from zoo.layers import LocalResponseNormalization
@@ -20,6 +22,44 @@ def test_matches_caffe_formula(size, alpha, beta, bias):
     x = np.random.default_rng(size).normal(scale=30.0, size=(2, 3, 5, 7)).astype("float32")
     layer = LocalResponseNormalization(size, alpha, beta, bias)
     np.testing.assert_allclose(np.asarray(layer(x)), caffe_lrn(x, size, alpha, beta, bias), rtol=1e-5)
+
+
+# (size, alpha, beta, bias): zf5's, a strong alpha, beta != 0.75 (the `pow` path), a window wider than C=2.
+CASES = [
+    (3, 5e-5, 0.75, 1.0), (3, 0.3, 0.75, 1.0), (5, 1e-4, 0.75, 2.0), (1, 0.5, 0.5, 1.0), (5, 0.7, 1.3, 0.5), (7, 0.2, 0.6, 3.0),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("size, alpha, beta, bias", CASES)
+@pytest.mark.parametrize("channels", [9, 2])  # 2: fewer channels than the window
+def test_matches_the_tensorflow_op_and_caffe(size, alpha, beta, bias, channels):
+    x = np.random.default_rng(size + channels).normal(scale=3.0, size=(2, 5, 3, channels)).astype("float32")
+    got = np.asarray(LocalResponseNormalization(size, alpha, beta, bias)(x))
+    expected = tf.nn.local_response_normalization(x, (size - 1) // 2, bias=bias, alpha=alpha / size, beta=beta)
+    np.testing.assert_allclose(got, expected.numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(got, caffe_lrn(x, size, alpha, beta, bias), rtol=1e-6, atol=1e-6)
+
+
+def test_converts_to_tflite_builtins_without_the_lrn_kernel():
+    pytest.importorskip("ai_edge_litert")
+    from ai_edge_litert.interpreter import Interpreter
+
+    inputs = keras.Input((None, None, 6))
+    layers = [LocalResponseNormalization(5, 1e-2, 0.75, 2.0), LocalResponseNormalization(3, 0.1, 0.6)]
+    model = keras.Model(inputs, layers[1](layers[0](inputs)))
+    fn = tf.function(model, input_signature=[tf.TensorSpec((None, None, None, 6), tf.float32)])
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()], model)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]  # conversion fails on any other op
+    interpreter = Interpreter(model_content=converter.convert())
+    ops = {op["op_name"] for op in interpreter._get_ops_details()}
+    assert "LOCAL_RESPONSE_NORMALIZATION" not in ops and not any(op.startswith("Flex") for op in ops), ops
+    x = np.random.default_rng(0).normal(scale=20.0, size=(1, 7, 5, 6)).astype("float32")
+    interpreter.resize_tensor_input(interpreter.get_input_details()[0]["index"], x.shape)
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], x)
+    interpreter.invoke()
+    got = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+    np.testing.assert_allclose(got, np.asarray(model(x)), rtol=1e-5, atol=1e-6)
 
 
 def test_layer_contract(tmp_path):
