@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from keras_spp.ops import conv_output_size
 from tests.zoo.layers.contract import check_layer_contract
 from zoo.layers import CeilMaxPooling2D
 
@@ -28,6 +29,26 @@ def test_matches_caffe_on_negative_arange(pool_size, strides, height, width):
     x[1] = np.random.default_rng(height).normal(size=x.shape[1:])
     expected = caffe_max_pool(x, pool_size, strides)
     np.testing.assert_array_equal(np.asarray(CeilMaxPooling2D(pool_size, strides)(x)), expected)
+
+
+def test_every_window_starts_inside_the_map_when_strides_le_pool_size():
+    """Why padding with the input's min is exact: each window holds a valid cell, so the pad never wins."""
+    for k in range(1, 7):
+        for s in range(1, k + 1):
+            for n in range(max(1, k - s + 1), 40):
+                last_start = (int(conv_output_size(n, k, s, ceil_mode=True)) - 1) * s
+                assert last_start <= n - 1, (n, k, s)
+    assert (int(conv_output_size(3, 2, 3, ceil_mode=True)) - 1) * 3 > 2  # strides > pool_size: refused below
+
+
+@pytest.mark.parametrize("pool_size, strides", [(3, 2), (2, 2), (3, 3), (5, 3)])
+def test_all_negative_and_edge_minimum_inputs_match_caffe(pool_size, strides):
+    rng = np.random.default_rng(pool_size * strides)
+    x = -1e4 - rng.uniform(0, 100, size=(3, 12, 9, 2)).astype("float32")  # all negative, far from 0
+    x[1, -1, :] = x[1, :, -1] = x[1].min() - 7.0  # the global min sits only in the partial windows
+    x[2] = rng.normal(size=x.shape[1:])
+    x[2, :-1, :-1] = -1e30  # the last row and column hold the maxima the partial windows must return
+    np.testing.assert_array_equal(np.asarray(CeilMaxPooling2D(pool_size, strides)(x)), caffe_max_pool(x, pool_size, strides))
 
 
 def test_zf5_sizes_and_symbolic_shapes():
@@ -54,7 +75,7 @@ def test_a_map_without_a_whole_output_cell_fails_cleanly():
         CeilMaxPooling2D(3, 2)(np.zeros((1, 1, 4, 1), "float32"))  # 0 cells: oneDNN would crash the process
 
 
-@pytest.mark.parametrize("kwargs", [{"pool_size": 0}, {"strides": 2.0}])
+@pytest.mark.parametrize("kwargs", [{"pool_size": 0}, {"strides": 2.0}, {"strides": 4}])
 def test_bad_arguments_quote_the_value(kwargs):
     (value,) = kwargs.values()
     with pytest.raises(ValueError, match=re.escape(repr(value))):
