@@ -144,9 +144,11 @@ def _elementary_reduce(x, pooling, heights, widths, h_cuts, w_cuts, grid):
         cells = tf.math.unsorted_segment_sum(x, ids, segments)  # NaN and inf propagate through the sum
     else:
         cells = tf.math.unsorted_segment_max(x, ids, segments)
-        # unsorted_segment_max skips NaN; restore it in the rectangles that hold one (a rare, separate pass).
+        # unsorted_segment_max skips NaN; restore it in the rectangles that hold one. The guard is one
+        # reduction: the total is NaN whenever any cell is (or when +inf meets -inf: then the exact pass
+        # below runs for nothing, and changes nothing).
         cells = tf.cond(
-            tf.reduce_any(tf.math.is_nan(x)),
+            tf.math.is_nan(tf.reduce_sum(x)),
             lambda: tf.where(
                 tf.math.unsorted_segment_max(tf.cast(tf.math.is_nan(x), tf.int8), ids, segments) > 0,
                 tf.constant(np.nan, x.dtype),

@@ -139,6 +139,21 @@ def test_nan_propagates_to_exactly_the_bins_that_contain_it(pooling):
     np.testing.assert_array_equal(np.isnan(result), [True, False, False, False, True])
 
 
+@pytest.mark.parametrize("pooling", ["max", "avg"])
+def test_padded_batch_propagates_nan_and_keeps_infinities_exact(pooling):
+    rng = np.random.default_rng(5)
+    images = [rng.normal(size=(6, 5, 2)).astype(np.float32), rng.normal(size=(3, 7, 2)).astype(np.float32)]
+    images[0][0, 0, 0] = np.nan
+    images[1][2, 6, 1], images[1][0, 0, 1] = np.inf, -np.inf  # a total of NaN without any NaN cell here
+    batch, sizes = _padded(images, pad_value=-1.0)
+    result = spatial_pyramid_pool(batch, (3, 2, 1), pooling, sizes=sizes).numpy()
+    with np.errstate(invalid="ignore"):
+        expected = reference_spp(images, (3, 2, 1), pooling)
+    np.testing.assert_array_equal(np.isnan(result), np.isnan(expected))
+    np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-6)  # equal_nan by default
+    assert np.isnan(result).any() and np.isinf(result).any()
+
+
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float64"])
 @pytest.mark.parametrize("pooling", ["max", "avg"])
 def test_output_keeps_the_input_dtype_in_every_kernel(dtype, pooling):
