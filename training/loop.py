@@ -63,8 +63,17 @@ class ClassifierSteps:
         self.train_model = train_model
         self.optimizer = optimizer
         self.global_batch = global_batch
-        self.train = tf.function(self._train, reduce_retracing=True)
-        self.evaluate = tf.function(self._evaluate, reduce_retracing=True)
+        self.train = tf.function(self._train, reduce_retracing=True)  # any batch; `traced` for a dataset
+
+    def traced(self, element_spec, model=None):
+        """The train step (or, given `model`, the eval step of `model`) traced once for `element_spec`.
+
+        A distributed dataset's `element_spec` has None for the sizes that change (multi-size epochs,
+        padded full-image batches), so one trace serves every batch instead of one per shape.
+        """
+        if model is None:
+            return tf.function(self._train, input_signature=[element_spec])
+        return tf.function(lambda batch: self._evaluate(model, batch), input_signature=[element_spec])
 
     def _replica_train(self, inputs, labels):
         variables = self.train_model.trainable_variables
@@ -98,11 +107,12 @@ class ClassifierSteps:
         return [self.strategy.reduce("SUM", r, axis=None) for r in results]
 
 
-def evaluate_sums(steps, model, dataset):
-    """Runs `steps.evaluate` over a distributed dataset -> {"loss", "top1", "top5", "count"}."""
+def evaluate_sums(step, dataset):
+    """Runs an eval step (`ClassifierSteps.traced(spec, model)`) over a distributed dataset ->
+    {"loss", "top1", "top5", "count"}."""
     totals = np.zeros(4)
     for batch in dataset:
-        totals += np.array([float(v) for v in steps.evaluate(model, batch)])
+        totals += np.array([float(v) for v in step(batch)])
     count = max(totals[3], 1.0)
     return {"loss": float(totals[0] / count), "top1": float(totals[1] / count), "top5": float(totals[2] / count),
             "count": int(totals[3])}
@@ -170,7 +180,11 @@ class Trainer:
         self.last_save = time.monotonic()
         if start_epoch >= self.epochs:
             return state
-        iterator = iter(self.train_data(start_epoch, start_step))
+        dataset = self.train_data(start_epoch, start_step)
+        train_step = self.steps.traced(dataset.element_spec)
+        if self.val_data is not None:
+            eval_step = self.steps.traced(self.val_data.element_spec, self.val_model)
+        iterator = iter(dataset)
         for epoch in range(start_epoch, self.epochs):
             first = start_step if epoch == start_epoch else 0
             partial = state.get("partial") if epoch == start_epoch and first else None
@@ -188,7 +202,7 @@ class Trainer:
                 batch = next(iterator)
                 images = batch[0]["images"] if isinstance(batch[0], dict) else batch[0]
                 shapes.add(tuple(int(d) for d in self.steps.strategy.experimental_local_results(images)[0].shape[1:3]))
-                values = np.array([float(v) for v in self.steps.train(batch)])
+                values = np.array([float(v) for v in train_step(batch)])
                 sums += values
                 global_step = epoch * self.steps_per_epoch + step + 1
                 state.update(epoch=epoch, step=step + 1)
@@ -210,7 +224,7 @@ class Trainer:
                       "input_shapes": [list(s) for s in sorted(shapes)], "seconds": seconds,
                       "images_per_second": float(sums[2] / max(seconds, 1e-9)), "learning_rate": self._lr()}
             if self.val_data is not None:
-                val = evaluate_sums(self.steps, self.val_model, self.val_data)
+                val = evaluate_sums(eval_step, self.val_data)
                 record.update({f"val_{k}": v for k, v in val.items() if k != "count"})
             self._scalars("epoch", {k: v for k, v in record.items() if isinstance(v, float)}, epoch + 1)
             state["history"].append(record)
