@@ -93,3 +93,18 @@ def test_cli_refuses_a_full_view_for_a_fixed_size_model(image_folder, capsys):
     assert "takes only (224, 224)" in capsys.readouterr().err
     assert cli.main(["evaluate", "--model", "zf5_spp", "--data", image_folder, "--views", "center,top3"]) == 2
     assert "--views must be" in capsys.readouterr().err
+
+
+def test_mirrored_evaluation_matches_one_device(colour_split):
+    import tensorflow as tf
+
+    strategy = tf.distribute.MirroredStrategy([d.name for d in tf.config.list_logical_devices("CPU")[:2]])
+    with strategy.scope():
+        model, padded = colour_classifier()
+    one = evaluate_model(model, colour_split, views=("center", "full"), size=40, batch_size=4, padded_model=padded)
+    two = evaluate_model(model, colour_split, views=("center", "full"), size=40, batch_size=4, padded_model=padded,
+                         strategy=strategy)
+    for view in ("center", "full"):
+        assert two[view]["count"] == one[view]["count"] == 15
+        assert two[view]["confusion"] == one[view]["confusion"]
+        np.testing.assert_allclose(two[view]["loss"], one[view]["loss"], rtol=1e-6)
