@@ -30,7 +30,6 @@ class Split:
         skipped: image files left out because they could not be decoded.
         elements: callable -> tf.data.Dataset of `(payload, int32 label)`, the same order every call.
         decode: callable payload -> `(H, W, 3)` uint8 image tensor (traceable inside tf.data).
-        payload_bytes: total size of the payloads when known (files), for the cache decision; else None.
     """
 
     name: str
@@ -39,7 +38,6 @@ class Split:
     skipped: int
     elements: object
     decode: object
-    payload_bytes: int = None
 
 
 def decode_image_file(path):
@@ -133,12 +131,11 @@ def folder_split(root, split, class_names=None, check_images=True):
             skipped = len(corrupt)
     if not paths:
         raise UsageError(f"split folder {folder!r} has no readable images")
-    payload_bytes = sum(os.path.getsize(p) for p in paths)
 
     def elements():
         return tf.data.Dataset.from_tensor_slices((tf.constant(paths), tf.constant(labels, tf.int32)))
 
-    return Split(split, list(class_names), len(paths), skipped, elements, decode_image_file, payload_bytes)
+    return Split(split, list(class_names), len(paths), skipped, elements, decode_image_file)
 
 
 def _tfds_builder(name, data_dir):
@@ -250,8 +247,7 @@ def subsample(split, count):
     if stride == 1:
         return split
     kept = -(-split.num_examples // stride)
-    return dataclasses.replace(split, num_examples=kept, elements=lambda: split.elements().shard(stride, 0),
-                               payload_bytes=None)
+    return dataclasses.replace(split, num_examples=kept, elements=lambda: split.elements().shard(stride, 0))
 
 
 def _missing_val(val, data, name, require_val):
