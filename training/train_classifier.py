@@ -227,8 +227,7 @@ def _fit(args, run):
 
     val_data = None
     if val_split is not None:
-        eval_batch = args.eval_batch_size or args.batch_size
-        eval_batch -= eval_batch % replicas
+        eval_batch = max(replicas, (args.eval_batch_size or args.batch_size) // replicas * replicas)
         view, size = ("full" if args.full_image else "center"), max(sizes)
 
         def val_fn(ctx):
