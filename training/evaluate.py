@@ -26,7 +26,9 @@ def add_arguments(parser):
     parser.add_argument("--data-dir", help="tfds data_dir")
     parser.add_argument("--split", help="default: val (folder); validation, else test (tfds)")
     parser.add_argument("--views", default="center", help="comma-separated: center, full, 10 (default center)")
-    parser.add_argument("--size", type=int, default=224, help="crop size, or the full image's shorter side")
+    parser.add_argument("--size", type=int, default=224, help="crop size (center, 10 views)")
+    parser.add_argument("--full-size", type=int,
+                        help="full view's shorter side (default: the side crops are cut from, 256 for 224 as in the paper)")
     parser.add_argument("--max-aspect", type=float, help="full image: longer side capped at this x shorter")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--fc-units", type=int, help="default: from run.json")
@@ -56,14 +58,17 @@ def topk_metrics(probs, labels, num_classes):
 
 
 def evaluate_model(model, split, views=("center",), size=224, batch_size=32, padded_model=None,
-                   max_aspect=None, strategy=None, num_classes=None):
+                   max_aspect=None, strategy=None, num_classes=None, full_size=None):
     """Evaluates a softmax classifier on a `Split` with each view -> {view: topk_metrics(...)}.
 
     Args:
         model: takes `(B, H, W, 3)` raw 0..255 images and gives `(B, C)` probabilities.
         split: a `training.data.Split`.
         views: any of `"center"`, `"full"`, `"10"`.
-        size: crop size (center, 10) or shorter side (full).
+        size: crop size of the center and 10 views; they are cut from the image resized to a shorter side of
+            `resize_side_for(size)` (256 for 224).
+        full_size: the full view's shorter side (default that same `resize_side_for(size)`: the paper's
+            full view and crops come from one resized image).
         padded_model: the `{"images", "image_sizes"}` twin used for `"full"` (default `zoo.padded_model(model)`).
         strategy: a single-worker tf.distribute strategy (default: the current one).
         num_classes: the confusion matrix's size (default the model's output width).
@@ -74,7 +79,7 @@ def evaluate_model(model, split, views=("center",), size=224, batch_size=32, pad
     """
     import tensorflow as tf
 
-    from training.data import VIEWS, eval_dataset
+    from training.data import VIEWS, eval_dataset, resize_side_for
     from training.loop import view_probs
 
     strategy = strategy or tf.distribute.get_strategy()
@@ -98,10 +103,11 @@ def evaluate_model(model, split, views=("center",), size=224, batch_size=32, pad
             net = padded_model
         elif None not in fixed and fixed != (size, size):
             raise UsageError(f"{model.name!r} takes only {fixed[0]}x{fixed[1]} inputs; use --size {fixed[0]}")
+        view_size = (full_size or resize_side_for(size)) if view == "full" else size
         replicas = strategy.num_replicas_in_sync
         per_replica = max(1, batch_size // replicas)
         dataset = strategy.distribute_datasets_from_function(
-            lambda ctx, view=view: eval_dataset(split, view=view, size=size, per_replica_batch=per_replica,
+            lambda ctx, view=view: eval_dataset(split, view=view, size=view_size, per_replica_batch=per_replica,
                                                 replicas_per_pipeline=replicas, max_aspect=max_aspect))
         predict = tf.function(lambda x, net=net: view_probs(net, x), reduce_retracing=True)
         probs, labels, weights = [], [], []
@@ -144,7 +150,7 @@ def evaluate(args):
     from training.train_classifier import build_models, check_model_name
 
     check_model_name(name)
-    from training.data import open_splits
+    from training.data import open_splits, resize_side_for
     from training.plots import plot_confusion_matrix
     from training.run_record import git_commit
     from training.strategy import make_strategy
@@ -167,7 +173,7 @@ def evaluate(args):
             raise UsageError(f"cannot load {args.weights!r} into {name} (num_classes={num_classes}, "
                              f"fc_units={fc_units}): {error}") from None
     results = evaluate_model(model, split, views, args.size, args.batch_size, max_aspect=args.max_aspect,
-                             strategy=strategy, num_classes=num_classes)
+                             strategy=strategy, num_classes=num_classes, full_size=args.full_size)
     out = args.out or (os.path.dirname(os.path.abspath(args.weights)) if args.weights else ".")
     os.makedirs(out, exist_ok=True)
     for view, metrics in results.items():
@@ -179,6 +185,7 @@ def evaluate(args):
               f"loss {metrics['loss']:.4f}  ({metrics['count']} images)", flush=True)
     report = {"model": name, "weights": args.weights, "data": args.data, "split": split.name,
               "num_examples": split.num_examples, "skipped": split.skipped, "size": args.size,
+              "full_size": args.full_size or resize_side_for(args.size),
               "class_names": class_names, "views": results, "command": sys.argv, "git": git_commit()}
     path = os.path.join(out, f"eval_{split.name}.json")
     from training.checkpoint import atomic_write_text

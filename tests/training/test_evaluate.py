@@ -75,7 +75,7 @@ def test_cli_reports_json_and_confusion_pngs_for_a_trained_run(mirrored_run, ima
     assert "center crop: top-1" in printed and "10 views" in printed
     report = json.loads((out / "eval_val.json").read_text())
     assert report["model"] == "zf5_spp" and report["class_names"] == list(CLASSES)
-    assert set(report["views"]) == {"center", "full", "10"}
+    assert set(report["views"]) == {"center", "full", "10"} and report["full_size"] == 73  # 64 * 256 / 224
     for view, metrics in report["views"].items():
         assert metrics["count"] == 12 and 0 <= metrics["top1"] <= metrics["top5"] <= 1
         assert os.path.getsize(metrics["confusion_png"]) > 0
