@@ -1,5 +1,6 @@
 # Two commands a user needs: `make demo` and `make test`. Both create .venv on first use and
-# reinstall into it whenever setup.cfg changes (the stamp file tracks it).
+# reinstall into it whenever setup.cfg changes or a top-level package appears (the editable install
+# maps the packages that exist when it runs); the stamp file tracks both.
 PYTHON ?= python3
 VENV := .venv
 export TF_CPP_MIN_LOG_LEVEL ?= 2
@@ -8,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test bench clean
 
-$(STAMP): setup.cfg pyproject.toml
+$(STAMP): setup.cfg pyproject.toml $(wildcard */__init__.py)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --quiet -e '.[cpu,dev]'
