@@ -1,38 +1,57 @@
-"""`keras-spp demo`: a conv stack + SpatialPyramidPooling turns images of different sizes into one length."""
+"""`keras-spp demo`: one SPP network classifies photos at any size, alone or as one padded batch."""
+
+import os
+import pathlib
 
 import numpy as np
 
+SAMPLES = pathlib.Path(__file__).resolve().parent.parent / "samples"
+SIZES = ((224, 224), (160, 256), (288, 200))  # (height, width): the photo as shipped, then stretched two ways
+
 
 def add_arguments(parser):
-    parser.add_argument("--levels", default="6,3,2,1", help="pyramid levels, comma-separated (default 6,3,2,1)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--model", default="zf5_spp.imagenette", help="a zoo preset (default zf5_spp.imagenette)")
+    parser.add_argument("--images", default=str(SAMPLES), help="folder of JPEG/PNG photos (default samples/)")
+    parser.add_argument("--top", type=int, default=1, help="classes shown per image")
 
 
 def run(args):
     import keras
     import tensorflow as tf
 
-    from keras_spp.layers import SpatialPyramidPooling
+    import zoo
 
-    levels = tuple(int(v) for v in args.levels.split(","))
-    keras.utils.set_random_seed(args.seed)
-    images = keras.Input((None, None, 3), name="images")
-    x = keras.layers.Conv2D(16, 3, strides=2, padding="same", activation="relu")(images)
-    x = keras.layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(x)
-    model = keras.Model(images, SpatialPyramidPooling(levels)(x))
-    rng = np.random.default_rng(args.seed)
-    shapes = [(224, 224), (180, 240), (97, 131), (33, 17)]
-    print(f"SpatialPyramidPooling(levels={levels}) after a 2-layer conv stack (feature stride 4):")
-    for h, w in shapes:
-        image = rng.uniform(0, 255, size=(1, h, w, 3)).astype("float32")
-        vector = model.predict(image, verbose=0)
-        print(f"  image {h:>3}x{w:<3} -> conv map {-(-h // 4)}x{-(-w // 4)}x32 -> vector {vector.shape[1:]}")
-    padded = np.zeros((len(shapes), 224, 240, 3), "float32")
-    cell_sizes = []
-    for i, (h, w) in enumerate(shapes):
-        padded[i, :h, :w] = rng.uniform(0, 255, size=(h, w, 3))
-        cell_sizes.append((-(-h // 4), -(-w // 4)))
-    feature = keras.Model(images, x)(padded)
-    batch = SpatialPyramidPooling(levels)(feature, sizes=tf.constant(cell_sizes, tf.int32))
-    print(f"  padded batch of {len(shapes)} different sizes -> {tuple(batch.shape)} in one call")
+    model = zoo.load(args.model)
+    categories = zoo.get_metadata(args.model)["categories"]
+    paths = sorted(p for p in pathlib.Path(args.images).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    if not paths:
+        raise SystemExit(f"keras-spp demo: no .jpg/.jpeg/.png files in {args.images}")
+    spp = keras.Model(model.inputs, model.get_layer("spp").output)
+    print(f"{args.model}: {model.count_params():,} parameters; input (None, None, 3), raw RGB 0..255")
+    print(f"SPP levels {model.get_layer('spp').levels}: every size below pools to {spp.output.shape[-1]} features\n")
+
+    batch, sizes, alone = [], [], []
+    header = "".join(f"{f'{h}x{w}':>26}" for h, w in SIZES)
+    print(f"{'photo':<16}{header}")
+    for path in paths:
+        image = tf.io.decode_image(tf.io.read_file(str(path)), channels=3, expand_animations=False)
+        cells = []
+        for h, w in SIZES:
+            resized = tf.image.resize(tf.cast(image, tf.float32), (h, w), antialias=True).numpy()
+            probabilities = model.predict(resized[None], verbose=0)
+            best = zoo.decode_predictions(probabilities, top=args.top, categories=categories)[0]
+            cells.append(", ".join(f"{name} {score:.2f}" for _, name, score in best))
+            batch.append(resized)
+            sizes.append((h, w))
+            alone.append(probabilities[0])
+        print(f"{path.stem:<16}" + "".join(f"{cell:>26}" for cell in cells))
+
+    padded = np.zeros((len(batch), max(h for h, _ in sizes), max(w for _, w in sizes), 3), np.float32)
+    for i, image in enumerate(batch):
+        padded[i, : image.shape[0], : image.shape[1]] = image
+    together = zoo.padded_model(model).predict(
+        {"images": padded, "image_sizes": np.array(sizes, np.int32)}, verbose=0
+    )
+    gap = float(np.abs(together - np.stack(alone)).max())
+    print(f"\nAll {len(batch)} images as ONE padded batch of mixed sizes: largest difference from one-by-one {gap:.1e}")
     return 0
