@@ -6,7 +6,8 @@ sum both factor over the two axes of a rectangle.
 * `dense_pyramid`: one size for the whole batch. Along an axis the `n` bins are read with `gather` at
   cell indices clamped into each bin (`min(start + k, end - 1)`): a repeated cell cannot change a max and
   is masked out of a sum: one gather of `n x K` cells and a reduction. Known sizes skip all index
-  arithmetic: one constant slice and reduction per bin. Only gather, slice, min/max, reduce, select,
+  arithmetic: a level whose bins have one width and one stride is a VALID max/avg pool (13x13 into
+  6, 3 and 2 bins all are), any other one constant slice and reduction per bin. Only gather, slice, min/max, reduce, select,
   reshape: TFLite builtins, so a model converts with dynamic height and width.
 * `padded_pyramid`: a padded batch with a valid `(height, width)` per image. The cut points of all
   levels split each image into at most `(2L - 1) x (2L - 1)` elementary rectangles (`L` = total bins a
@@ -45,14 +46,37 @@ def dense_pyramid(x, levels, pooling, height, width):
 
 
 def _static_bins(x, pooling, h_starts, h_ends, w_starts, w_ends):
-    """Known sizes: one constant slice and one reduction per bin, stacked row-major -> `(B, n*n*C)`."""
-    reduce = tf.reduce_max if pooling == "max" else tf.reduce_mean
-    bins = [
-        reduce(x[:, h0:h1, w0:w1, :], axis=(1, 2))
-        for h0, h1 in zip(h_starts.tolist(), h_ends.tolist())
-        for w0, w1 in zip(w_starts.tolist(), w_ends.tolist())
-    ]
-    return _flatten_bins(tf.stack(bins, axis=1), len(h_starts))
+    """Known sizes -> `(B, n*n*C)`. When the bins of both axes have one width and one stride (e.g. 13
+    cells in 6 bins: width 3, stride 2), the level is exactly one VALID max/avg pool; otherwise one
+    constant slice and one reduction per bin."""
+    n = len(h_starts)
+
+    def sliced():
+        reduce = tf.reduce_max if pooling == "max" else tf.reduce_mean
+        bins = [
+            reduce(x[:, h0:h1, w0:w1, :], axis=(1, 2))
+            for h0, h1 in zip(h_starts.tolist(), h_ends.tolist())
+            for w0, w1 in zip(w_starts.tolist(), w_ends.tolist())
+        ]
+        return _flatten_bins(tf.stack(bins, axis=1), n)
+
+    h_window, w_window = _uniform_window(h_starts, h_ends), _uniform_window(w_starts, w_ends)
+    if not (h_window and w_window):
+        return sliced()
+    (kh, sh), (kw, sw) = h_window, w_window
+    if pooling == "avg":  # a sum: NaN propagates
+        return _flatten_bins(tf.nn.avg_pool2d(x[:, : h_ends[-1], : w_ends[-1], :], (kh, kw), (sh, sw), "VALID"), n)
+    pooled = _flatten_bins(tf.nn.max_pool2d(x[:, : h_ends[-1], : w_ends[-1], :], (kh, kw), (sh, sw), "VALID"), n)
+    # The CPU max pool skips NaN; a NaN total sends the rare map holding one to the slices, which keep it.
+    return tf.cond(tf.math.is_nan(tf.reduce_sum(x)), sliced, lambda: pooled)
+
+
+def _uniform_window(starts, ends):
+    """`(window, stride)` if the bins `[starts, ends)` all have one width and evenly spaced starts."""
+    widths, steps = ends - starts, np.diff(starts)
+    if len(starts) < 2 or (widths != widths[0]).any() or (steps != steps[0]).any() or steps[0] < 1:
+        return None
+    return int(widths[0]), int(steps[0])
 
 
 def padded_pyramid(x, levels, pooling, heights, widths):
