@@ -142,8 +142,8 @@ def train(args):
             raise UsageError(f"--{name.replace('_', '-')} must be positive; got {getattr(args, name)}")
     if args.steps_per_epoch is not None and args.steps_per_epoch <= 0:
         raise UsageError(f"--steps-per-epoch must be positive; got {args.steps_per_epoch}")
-    check_model_name(args.model)
     strategy = make_strategy(args.strategy, args.tpu)  # first TF op: multi_worker needs it before the runtime
+    check_model_name(args.model)  # after: listing the zoo's presets builds a backbone, which starts the runtime
 
     import keras
 

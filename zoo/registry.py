@@ -94,6 +94,7 @@ def register_preset(name, preset, overwrite=False):
     model_name, _, tag = str(name).partition(".")
     if model_name not in _MODELS or not re.fullmatch(r"[a-z0-9_\-]+", tag):
         raise ValueError(f"A preset name is '<registered model>.<tag>' with a tag of [a-z0-9_-]. Received: {name!r}")
+    _register_shipped_presets()  # shipped first: they are their models' defaults
     if name in _PRESETS and not overwrite:
         raise ValueError(f"Preset {name!r} is already registered; pass overwrite=True to replace it")
     if not isinstance(preset, dict) or set(preset) != {"config", "weights", "metadata"}:
@@ -141,6 +142,7 @@ def unregister_preset(name):
 
 def list_models(presets=True):
     """Registered names in registration order, each followed by its presets (`name.tag`) when `presets`."""
+    _register_shipped_presets()
     names = []
     for model_name in _MODELS:
         names.append(model_name)
@@ -279,6 +281,7 @@ def _preset_of(spec, weights):
 
 def _resolve(name):
     """`name` -> (ModelSpec, preset name or None); ValueError listing close matches for an unknown name."""
+    _register_shipped_presets()
     if isinstance(name, str):
         if name in _PRESETS:
             return _MODELS[name.partition(".")[0]], name
@@ -339,6 +342,16 @@ _register_family("zf5", zf5_backbone, ZF5_FIXED_POOL, "ZF-5")
 _register_family("convnet5", convnet5_backbone, CONVNET5_FIXED_POOL, "Convnet*-5")
 _register_family("overfeat5", overfeat5_backbone, OVERFEAT_FIXED_POOL, "Overfeat-5")
 _register_family("overfeat7", overfeat7_backbone, OVERFEAT_FIXED_POOL, "Overfeat-7")
-for _presets in (zf5_presets.PRESETS, convnet5_presets.PRESETS, overfeat_presets.PRESETS):
-    for _name, _preset in _presets.items():
-        register_preset(_name, _preset)
+_SHIPPED = {"registered": False}
+
+
+def _register_shipped_presets():
+    """Registers the presets files' entries on first use, not at import: validating an entry builds a
+    backbone (its parameter count), and any TensorFlow op at import starts the runtime too early for a
+    MultiWorkerMirroredStrategy, which must configure collectives first."""
+    if _SHIPPED["registered"]:
+        return
+    _SHIPPED["registered"] = True
+    for presets in (zf5_presets.PRESETS, convnet5_presets.PRESETS, overfeat_presets.PRESETS):
+        for name, preset in presets.items():
+            register_preset(name, preset)
