@@ -26,6 +26,7 @@ from keras_spp.ops.pyramid_bins import bin_edges
 def dense_pyramid(x, levels, pooling, height, width):
     """x `(B, H, W, C)`; height/width Python ints (static) or scalar int32 tensors -> list of `(B, n*n*C)`."""
     outputs = []
+    has_nan = []  # the NaN guard of the known-size max pools, built once for all levels
     for n in levels:
         if n == 1:
             pooled = tf.reduce_max(x, axis=(1, 2)) if pooling == "max" else tf.reduce_mean(x, axis=(1, 2))
@@ -34,7 +35,7 @@ def dense_pyramid(x, levels, pooling, height, width):
         w_starts, w_ends = bin_edges(width, n)
         h_starts, h_ends = bin_edges(height, n)
         if isinstance(height, int) and isinstance(width, int):
-            outputs.append(_static_bins(x, pooling, h_starts, h_ends, w_starts, w_ends))
+            outputs.append(_static_bins(x, pooling, h_starts, h_ends, w_starts, w_ends, has_nan))
             continue
         mode = "max" if pooling == "max" else "sum"
         pooled = reduce_bins(reduce_bins(x, w_starts, w_ends, 2, mode), h_starts, h_ends, 1, mode)
@@ -45,10 +46,10 @@ def dense_pyramid(x, levels, pooling, height, width):
     return outputs
 
 
-def _static_bins(x, pooling, h_starts, h_ends, w_starts, w_ends):
+def _static_bins(x, pooling, h_starts, h_ends, w_starts, w_ends, has_nan):
     """Known sizes -> `(B, n*n*C)`. When the bins of both axes have one width and one stride (e.g. 13
     cells in 6 bins: width 3, stride 2), the level is exactly one VALID max/avg pool; otherwise one
-    constant slice and one reduction per bin."""
+    constant slice and one reduction per bin. `has_nan`: a list holding the shared NaN guard once built."""
     n = len(h_starts)
 
     def sliced():
@@ -68,7 +69,9 @@ def _static_bins(x, pooling, h_starts, h_ends, w_starts, w_ends):
         return _flatten_bins(tf.nn.avg_pool2d(x[:, : h_ends[-1], : w_ends[-1], :], (kh, kw), (sh, sw), "VALID"), n)
     pooled = _flatten_bins(tf.nn.max_pool2d(x[:, : h_ends[-1], : w_ends[-1], :], (kh, kw), (sh, sw), "VALID"), n)
     # The CPU max pool skips NaN; a NaN total sends the rare map holding one to the slices, which keep it.
-    return tf.cond(tf.math.is_nan(tf.reduce_sum(x)), sliced, lambda: pooled)
+    if not has_nan:
+        has_nan.append(tf.math.is_nan(tf.reduce_sum(x)))
+    return tf.cond(has_nan[0], sliced, lambda: pooled)
 
 
 def _uniform_window(starts, ends):

@@ -139,6 +139,17 @@ def test_nan_propagates_to_exactly_the_bins_that_contain_it(pooling):
     np.testing.assert_array_equal(np.isnan(result), [True, False, False, False, True])
 
 
+def test_nan_reaches_every_pool_level_of_a_known_size_map():
+    # 13x13 into 6, 3 and 2 bins: three VALID max pools sharing one NaN guard.
+    x = np.random.default_rng(6).normal(size=(2, 13, 13, 3)).astype(np.float32)
+    x[1, 12, 12, 2] = np.nan
+    result = spatial_pyramid_pool(x, (6, 3, 2, 1), "max").numpy()
+    expected = reference_spp(list(x), (6, 3, 2, 1), "max")
+    np.testing.assert_array_equal(np.isnan(result), np.isnan(expected))
+    np.testing.assert_allclose(result, expected)
+    assert np.isnan(result[1]).sum() == 4  # one bin in each of the four levels
+
+
 @pytest.mark.parametrize("pooling", ["max", "avg"])
 def test_padded_batch_propagates_nan_and_keeps_infinities_exact(pooling):
     rng = np.random.default_rng(5)
