@@ -55,14 +55,16 @@ class ClassifierSteps:
         train_model: the model called on training batches (`model`, or its padded-batch twin).
         optimizer: a built Keras optimizer (a LossScaleOptimizer for float16).
         global_batch: examples per step over all replicas (the loss is averaged over it).
+        label_smoothing: training targets `(1 - e) * one_hot + e / classes` (evaluation uses the plain loss).
     """
 
-    def __init__(self, strategy, model, train_model, optimizer, global_batch):
+    def __init__(self, strategy, model, train_model, optimizer, global_batch, label_smoothing=0.0):
         self.strategy = strategy
         self.model = model
         self.train_model = train_model
         self.optimizer = optimizer
         self.global_batch = global_batch
+        self.label_smoothing = float(label_smoothing)
         self.train = tf.function(self._train, reduce_retracing=True)  # any batch; `traced` for a dataset
 
     def traced(self, element_spec, model=None):
@@ -79,7 +81,12 @@ class ClassifierSteps:
         variables = self.train_model.trainable_variables
         with tf.GradientTape() as tape:
             probs = tf.cast(self.train_model(inputs, training=True), tf.float32)
-            per_example = keras.losses.sparse_categorical_crossentropy(labels, probs)
+            if self.label_smoothing:
+                targets = tf.one_hot(labels, tf.shape(probs)[-1], dtype=tf.float32)
+                per_example = keras.losses.categorical_crossentropy(targets, probs,
+                                                                    label_smoothing=self.label_smoothing)
+            else:
+                per_example = keras.losses.sparse_categorical_crossentropy(labels, probs)
             loss = tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch)
             if self.train_model.losses:
                 loss += tf.nn.scale_regularization_loss(tf.add_n(self.train_model.losses))

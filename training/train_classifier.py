@@ -37,12 +37,17 @@ def add_arguments(parser):
     data.add_argument("--val-split", help="default: val (folder); validation, else test (tfds)")
     data.add_argument("--no-check-images", action="store_true", help="skip the decode check of every file")
     shape = parser.add_argument_group("input sizes")
-    shape.add_argument("--sizes", default="224", help="training sizes, switched every epoch (default 224)")
+    shape.add_argument("--sizes", default="224",
+                       help="training sizes, switched every epoch (default 224); stages that grow over the run: "
+                            "128,112:20/176,144:16/224,180 (sizes:epochs, the last stage takes the rest)")
     shape.add_argument("--size-range", help="low,high: draw a training size per epoch instead of --sizes")
     shape.add_argument("--crop", type=int, help="crop size before resizing to the epoch's size (default max size)")
     shape.add_argument("--full-image", action="store_true", help="shorter side resized, aspect kept, padded batches")
     shape.add_argument("--max-aspect", type=float, default=2.0, help="full-image: longer side cap (x shorter)")
     shape.add_argument("--jitter", type=float, default=0.1, help="colour jitter strength (0: off)")
+    shape.add_argument("--min-area", type=float,
+                       help="scale augmentation: crop random windows of at least this fraction of the image "
+                            "(aspect 3/4..4/3) instead of the paper's fixed-scale crop; e.g. 0.25")
     run = parser.add_argument_group("optimisation")
     run.add_argument("--epochs", type=int, default=30)
     run.add_argument("--batch-size", type=int, default=64, help="global batch over all replicas")
@@ -55,6 +60,7 @@ def add_arguments(parser):
     run.add_argument("--schedule", choices=("cosine", "step", "constant"), default="cosine",
                      help="step: /10 at 50%% and 75%% of the steps")
     run.add_argument("--warmup-epochs", type=float, default=0.0)
+    run.add_argument("--label-smoothing", type=float, default=0.0, help="e.g. 0.1 (0: off)")
     run.add_argument("--fc-units", type=int, help="fc6/fc7 width (zoo default: 4096)")
     run.add_argument("--dropout", type=float, help="fc dropout (zoo default)")
     run.add_argument("--weights", help="initial weights: a .weights.h5 file")
@@ -118,11 +124,31 @@ def make_optimizer(name, lr, total_steps, schedule="cosine", warmup_steps=0, mom
     return keras.optimizers.AdamW(rate, weight_decay=weight_decay)
 
 
-def resume_key(args, num_classes):
-    """The settings a checkpoint must agree with to be resumed."""
-    keys = ("model", "fc_units", "dropout", "batch_size", "sizes", "size_range", "crop", "full_image", "epochs",
-            "steps_per_epoch", "optimizer", "lr", "schedule", "warmup_epochs", "seed", "mixed_precision")
-    return dict({k: getattr(args, k) for k in keys}, num_classes=num_classes)
+# Every setting that changes the weights a run ends with, and the flag that sets it: a checkpoint resumes only
+# under the same values, and a refusal names the flags that differ.
+RESUME_FLAGS = {
+    "model": "--model", "fc_units": "--fc-units", "dropout": "--dropout", "batch_size": "--batch-size",
+    "epoch_sizes": "--sizes/--size-range/--epochs", "crop": "--crop", "full_image": "--full-image",
+    "max_aspect": "--max-aspect", "jitter": "--jitter", "min_area": "--min-area", "epochs": "--epochs",
+    "steps_per_epoch": "--steps-per-epoch", "optimizer": "--optimizer", "lr": "--lr", "momentum": "--momentum",
+    "weight_decay": "--weight-decay", "schedule": "--schedule", "warmup_epochs": "--warmup-epochs",
+    "label_smoothing": "--label-smoothing", "weights": "--weights", "seed": "--seed",
+    "mixed_precision": "--mixed-precision", "num_classes": "--data (its classes)",
+    "train_data": "--data/--train-split (its files)",
+}
+
+
+def resume_key(args, num_classes, sizes=None, train_fingerprint=""):
+    """The settings a checkpoint must agree with to be resumed (keys of RESUME_FLAGS)."""
+    key = {k: getattr(args, k, None) for k in RESUME_FLAGS if hasattr(args, k)}
+    key.update(epoch_sizes=list(sizes or []), num_classes=num_classes, train_data=train_fingerprint)
+    return key
+
+
+def resume_mismatch(saved, now):
+    """'--flag: checkpoint X, now Y' for each setting that differs, or '' when the checkpoint may be resumed."""
+    return "; ".join(f"{RESUME_FLAGS.get(k, k)}: checkpoint {saved.get(k)!r}, now {v!r}"
+                     for k, v in now.items() if saved.get(k) != v)
 
 
 def run(args):
@@ -136,14 +162,22 @@ def train(args):
     started = time.time()
     if args.size_range:
         args.size_range = list(_ints(args.size_range, "--size-range", 2))
-    args.sizes = list(_ints(args.sizes, "--sizes"))
     for name in ("epochs", "batch_size"):
         if getattr(args, name) <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be positive; got {getattr(args, name)}")
+    if args.min_area is not None and not 0 < args.min_area <= 1:
+        raise UsageError(f"--min-area must be in (0, 1]; got {args.min_area}")
+    if not 0 <= args.label_smoothing < 1:
+        raise UsageError(f"--label-smoothing must be in [0, 1); got {args.label_smoothing}")
     if args.steps_per_epoch is not None and args.steps_per_epoch <= 0:
         raise UsageError(f"--steps-per-epoch must be positive; got {args.steps_per_epoch}")
     strategy = make_strategy(args.strategy, args.tpu)  # first TF op: multi_worker needs it before the runtime
     check_model_name(args.model)  # after: listing the zoo's presets builds a backbone, which starts the runtime
+    from training.data.pipeline import parse_size_stages  # after the strategy: importing it starts TF
+
+    stages = parse_size_stages(args.sizes)
+    if len(stages) == 1:
+        args.sizes = list(stages[0][0])
 
     import keras
 
@@ -158,6 +192,8 @@ def train(args):
     if os.path.exists(run.out) and not os.path.isdir(run.out):
         raise UsageError(f"--out {run.out!r} exists and is not a folder")
     os.makedirs(run.out, exist_ok=True)
+    if args.resume and args.fresh:
+        raise UsageError("--resume (continue the checkpoint) and --fresh (start over) contradict each other; pass one")
     if args.fresh and run.chief and os.path.exists(ckpt.checkpoint_path(run.out)):
         os.remove(ckpt.checkpoint_path(run.out))
     if args.resume and not os.path.exists(ckpt.checkpoint_path(run.out)):
@@ -167,7 +203,7 @@ def train(args):
     if run.val_split is not None and args.val_examples:
         run.val_split = subsample(run.val_split, args.val_examples)
     run.num_classes = len(run.train_split.class_names)
-    run.sizes = epoch_sizes(args.epochs, args.sizes, args.size_range, args.seed)
+    run.sizes = epoch_sizes(args.epochs, stages if len(stages) > 1 else args.sizes, args.size_range, args.seed)
     run.steps_per_epoch = args.steps_per_epoch or max(1, run.train_split.num_examples // args.batch_size)
     run.policy = mixed_precision_policy() if args.mixed_precision else "float32"
     previous_policy = keras.mixed_precision.global_policy()
@@ -199,15 +235,15 @@ def _fit(args, run):
             optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         optimizer.build(train_model.trainable_variables)
 
-    key = resume_key(args, num_classes)
+    key = resume_key(args, num_classes, sizes, train_split.fingerprint)
     state = {"epoch": 0, "step": 0, "history": [], "best": None, "partial": None, "config": key}
     path = ckpt.checkpoint_path(out)
     if os.path.exists(path):
         saved = ckpt.read_state(path)
-        diff = {k: (saved["config"].get(k), v) for k, v in key.items() if saved["config"].get(k) != v}
+        diff = resume_mismatch(saved["config"], key)
         if diff:
-            raise UsageError(f"checkpoint {path!r} was written with other settings {diff} (checkpoint, now); "
-                             "use another --out, or --fresh to start over")
+            raise UsageError(f"checkpoint {path!r} was written with other settings ({diff}); pass the same values "
+                             "to resume, or use another --out, or --fresh to start over")
         state = ckpt.restore_checkpoint(path, model.variables, optimizer.variables)
         state.pop("model_variables", None), state.pop("optimizer_variables", None)
         if chief:
@@ -220,7 +256,8 @@ def _fit(args, run):
                 per_replica_batch=ctx.get_per_replica_batch_size(args.batch_size),
                 replicas_per_pipeline=replicas // ctx.num_input_pipelines, seed=args.seed,
                 start_epoch=start_epoch, start_step=start_step, full_image=args.full_image, crop=args.crop,
-                max_aspect=args.max_aspect, jitter=args.jitter, num_shards=ctx.num_input_pipelines,
+                max_aspect=args.max_aspect, jitter=args.jitter, min_area=args.min_area,
+                num_shards=ctx.num_input_pipelines,
                 shard_index=ctx.input_pipeline_id)
 
         return strategy.distribute_datasets_from_function(fn)
@@ -249,7 +286,7 @@ def _fit(args, run):
               f"{num_classes} classes; {args.epochs} epochs x {steps_per_epoch} steps of {args.batch_size} "
               f"on {replicas} replica(s) x {run.num_workers} worker(s); sizes {sorted(set(sizes))}"
               f"{' full image' if args.full_image else ''}; {policy}; writing to {out}", flush=True)
-    steps = ClassifierSteps(strategy, model, train_model, optimizer, args.batch_size)
+    steps = ClassifierSteps(strategy, model, train_model, optimizer, args.batch_size, args.label_smoothing)
     trainer = Trainer(steps, train_data, val_data, train_model if args.full_image else model, args.epochs,
                       steps_per_epoch, out, state, chief=chief, checkpoint_steps=args.checkpoint_steps,
                       checkpoint_minutes=args.checkpoint_minutes, verbose=verbose, log_every=args.log_every,

@@ -4,7 +4,17 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from training.data import augment, epoch_sizes, eval_dataset, eval_steps, open_splits, resize_side_for, train_dataset
+from training.data import (
+    augment,
+    epoch_sizes,
+    eval_dataset,
+    eval_steps,
+    open_splits,
+    parse_size_stages,
+    resize_side_for,
+    train_dataset,
+)
+from training.errors import UsageError
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +32,20 @@ def test_epoch_sizes():
     assert drawn == epoch_sizes(20, size_range=(180, 224), seed=1) and min(drawn) >= 180 and max(drawn) <= 224
     assert len(set(drawn)) > 3
     assert resize_side_for(224) == 256
+
+
+def test_size_stages_grow_over_the_run_and_must_add_up():
+    stages = parse_size_stages("128,112:2/176:1/224,180")
+    assert stages == [((128, 112), 2), ((176,), 1), ((224, 180), None)]
+    assert epoch_sizes(6, sizes=stages) == [128, 112, 176, 224, 180, 224]
+    assert epoch_sizes(3, sizes=parse_size_stages("64:1/32:2")) == [64, 32, 32]
+    with pytest.raises(UsageError, match=r"stages' epochs \(5\) must add up to --epochs \(4\)"):
+        epoch_sizes(4, sizes=parse_size_stages("64:3/32:2"))
+    with pytest.raises(UsageError, match="only the last stage"):
+        epoch_sizes(4, sizes=parse_size_stages("64/32:2"))
+    for bad in ("64:0/32", "64:x", "/32"):
+        with pytest.raises(UsageError, match=f"got '{bad}'"):
+            parse_size_stages(bad)
 
 
 def test_training_stream_resumes_at_any_step_with_the_same_batches(splits):
@@ -55,6 +79,7 @@ def test_crops_flips_and_the_multi_size_resize():
     seed = tf.constant([1, 2], tf.int64)
     assert augment.train_crop(image, seed, 40, 48, 55, jitter=0.1).shape == (40, 40, 3)
     assert augment.resize_shorter_side(image, 30).shape == (30, 45, 3)
+    assert augment.train_crop(image, seed, 40, 48, 55, jitter=0.1, min_area=0.25).shape == (40, 40, 3)
     assert augment.center_crop(image, 48, 55).shape == (48, 48, 3)
     crops = augment.ten_crops(image, 48, 55).numpy()
     np.testing.assert_array_equal(crops[5:], crops[:5, :, ::-1])
@@ -90,3 +115,23 @@ def test_subsample_keeps_evenly_spaced_examples(splits):
     labels = [int(y) for _, y in small.elements()]
     assert small.num_examples == len(labels) == 6 and sorted(set(labels)) == [0, 1, 2]
     assert subsample(val, 100) is val
+
+
+def test_scale_augmentation_windows_cover_at_least_min_area_of_the_image():
+    # Pixel values encode their position, so a window's corner values give its extent.
+    rows, cols = np.meshgrid(np.arange(60), np.arange(90), indexing="ij")
+    image = tf.constant(np.stack([rows, cols, rows * 0], -1), tf.float32)
+    areas, aspects = [], []
+    for i in range(40):
+        window = augment.random_area_crop(image, tf.constant([i, 7], tf.int64), 0.3).numpy()
+        h, w = window.shape[:2]
+        np.testing.assert_array_equal(window[-1, -1, :2] - window[0, 0, :2], [h - 1, w - 1])  # contiguous
+        areas.append(h * w / (60 * 90))
+        aspects.append(w / h)
+    assert min(areas) >= 0.3 - 0.02 and max(areas) <= 1.0 and np.ptp(areas) > 0.2
+    assert 3 / 4 - 0.05 <= min(aspects) and max(aspects) <= 4 / 3 + 0.05 or max(areas) == 1.0
+    # The whole image at min_area=1 (a square image keeps its aspect): train_crop is then a resize and a flip.
+    square = image[:60, :60]
+    whole = augment.train_crop(square, tf.constant([3, 4], tf.int64), 30, 60, 68, jitter=0, min_area=1.0).numpy()
+    resized = tf.image.resize(square, [30, 30], antialias=True).numpy()
+    assert np.allclose(whole, resized, atol=1e-3) or np.allclose(whole, resized[:, ::-1], atol=1e-3)

@@ -54,3 +54,56 @@ def test_a_finished_run_resumes_as_a_no_op_and_other_settings_are_refused(mirror
     assert after["history"] == state["history"]
     assert cli.main([a if a != "64,48" else "64" for a in argv]) == 2
     assert "other settings" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def one_epoch_run(image_folder, tmp_path_factory):
+    out = tmp_path_factory.mktemp("one_epoch") / "run"
+    argv = TINY + ["--data", image_folder, "--sizes", "48", "--epochs", "1", "--batch-size", "4",
+                   "--steps-per-epoch", "2", "--out", str(out)]
+    train_in_process(argv)
+    return argv, out
+
+
+@pytest.mark.parametrize(
+    "changed, named",
+    [
+        (["--jitter", "0.5"], "--jitter: checkpoint 0.1, now 0.5"),
+        (["--momentum", "0.5", "--weight-decay", "0.001"], "--momentum: checkpoint 0.9, now 0.5"),
+        (["--momentum", "0", "--weight-decay", "0"], "--weight-decay: checkpoint 0.0005, now 0.0"),
+        (["--label-smoothing", "0.1"], "--label-smoothing: checkpoint 0.0, now 0.1"),
+        (["--min-area", "0.5"], "--min-area: checkpoint None, now 0.5"),
+    ],
+)
+def test_resume_refuses_changed_settings_naming_the_flag(one_epoch_run, capsys, changed, named):
+    """Issue 10 item 2: a checkpoint resumes only under the settings it was written with."""
+    from training import cli
+
+    argv, out = one_epoch_run
+    before = (out / "checkpoints" / "ckpt.npz").read_bytes()
+    assert cli.main(["train"] + argv + changed) == 2
+    assert named in capsys.readouterr().err
+    assert (out / "checkpoints" / "ckpt.npz").read_bytes() == before
+
+
+def test_resume_refuses_other_training_images(one_epoch_run, tmp_path, capsys):
+    """Issue 10 item 2: other images of the same classes change the data fingerprint."""
+    from tests.training.conftest import write_image_folder
+    from training import cli
+
+    argv, out = one_epoch_run
+    other = write_image_folder(tmp_path / "other", seed=5)
+    argv = [a if a != argv[argv.index("--data") + 1] else other for a in argv]
+    assert cli.main(["train"] + argv) == 2
+    assert "--data/--train-split (its files): checkpoint" in capsys.readouterr().err
+
+
+def test_resume_and_fresh_together_are_refused_before_anything_is_deleted(one_epoch_run, capsys):
+    """Issue 10 item 1: `--resume --fresh` used to delete the checkpoint, then refuse to run."""
+    from training import cli
+
+    argv, out = one_epoch_run
+    before = (out / "checkpoints" / "ckpt.npz").read_bytes()
+    assert cli.main(["train"] + argv + ["--resume", "--fresh"]) == 2
+    assert "contradict" in capsys.readouterr().err
+    assert (out / "checkpoints" / "ckpt.npz").read_bytes() == before

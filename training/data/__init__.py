@@ -1,6 +1,14 @@
 """Input data for training and evaluation: sources (folder, tfds), paper augmentation, tf.data pipelines."""
 
-from training.data.pipeline import VIEWS, epoch_sizes, eval_dataset, eval_steps, resize_side_for, train_dataset
+from training.data.pipeline import (
+    VIEWS,
+    epoch_sizes,
+    eval_dataset,
+    eval_steps,
+    parse_size_stages,
+    resize_side_for,
+    train_dataset,
+)
 from training.data.sources import CorruptImageWarning, Split, folder_split, open_splits, subsample, tfds_split
 
 __all__ = [
@@ -10,6 +18,7 @@ __all__ = [
     "epoch_sizes",
     "eval_dataset",
     "eval_steps",
+    "parse_size_stages",
     "folder_split",
     "open_splits",
     "resize_side_for",

@@ -40,17 +40,35 @@ def colour_jitter(image, seed, strength=0.1):
     return tf.clip_by_value(image, 0.0, 255.0)
 
 
-def train_crop(image, seed, size, crop, resize_side, jitter=0.1):
+def random_area_crop(image, seed, min_area):
+    """A random window covering a fraction U(min_area, 1) of the image, aspect ratio in [3/4, 4/3] (scale jitter).
+
+    The "random-sized crop" of Szegedy et al.; with `min_area=1` it is the whole image.
+    """
+    begin, size, _ = tf.image.stateless_sample_distorted_bounding_box(
+        tf.shape(image), tf.zeros([1, 0, 4], tf.float32), seed=seed, min_object_covered=0.0,
+        aspect_ratio_range=(3 / 4, 4 / 3), area_range=(float(min_area), 1.0), max_attempts=20,
+        use_image_if_no_bounding_boxes=True)
+    return tf.slice(image, begin, size)
+
+
+def train_crop(image, seed, size, crop, resize_side, jitter=0.1, min_area=None):
     """The paper's training view: shorter side -> resize_side, random crop x crop, flip, colour, then -> size.
 
-    With `crop=224, size=180` this is the paper's multi-size input: the 224 crop resized to 180.
+    With `crop=224, size=180` this is the paper's multi-size input: the 224 crop resized to 180. With
+    `min_area` (0 < min_area <= 1) the crop is instead a random window of the image covering at least that
+    fraction of it (`random_area_crop`), resized to size x size: scale augmentation for small data sets.
     """
     seeds = tf.random.experimental.stateless_split(seed, num=3)
-    image = random_crop(resize_shorter_side(image, resize_side), crop, seeds[0])
+    if min_area:
+        image = tf.image.resize(random_area_crop(tf.cast(image, tf.float32), seeds[0], min_area), [size, size],
+                                antialias=True)
+    else:
+        image = random_crop(resize_shorter_side(image, resize_side), crop, seeds[0])
     image = tf.image.stateless_random_flip_left_right(image, seed=seeds[1])
     if jitter:
         image = colour_jitter(image, seeds[2], jitter)
-    if size != crop:
+    if not min_area and size != crop:
         image = tf.image.resize(image, [size, size])
     return tf.ensure_shape(image, [None, None, 3])
 

@@ -22,21 +22,60 @@ def resize_side_for(crop):
     return int(round(crop * 256 / 224))
 
 
+def parse_size_stages(text):
+    """Parses `--sizes`: stages separated by `/`, each `s1,s2,...[:epochs]` -> [((s1, s2, ...), epochs or None)].
+
+    Example:
+    >>> parse_size_stages("128,112:20/176,144:16/224,180")
+    [((128, 112), 20), ((176, 144), 16), ((224, 180), None)]
+    """
+    stages = []
+    for part in str(text).split("/"):
+        sizes_text, _, epochs_text = part.partition(":")
+        try:
+            sizes = tuple(int(v) for v in sizes_text.split(",") if v.strip())
+            epochs = int(epochs_text) if epochs_text.strip() else None
+        except ValueError:
+            raise UsageError(f"--sizes must be comma-separated integers; got {text!r} (stages: 128,112:20/224,180)") from None
+        if not sizes or min(sizes) <= 0 or (epochs is not None and epochs <= 0):
+            raise UsageError(f"--sizes must be one or more positive integers (a stage: sizes:epochs, epochs > 0); "
+                             f"got {text!r}")
+        stages.append((sizes, epochs))
+    return stages
+
+
 def epoch_sizes(epochs, sizes=(224,), size_range=None, seed=0):
     """The training input size of every epoch: `sizes` in turn, or one drawn per epoch from `size_range`.
+
+    `sizes` may also be stages `[(sizes, epochs), ...]` (see `parse_size_stages`): each stage's sizes in turn
+    for its number of epochs; a last stage without a count fills the remaining epochs. Sizes that grow over
+    the run are the paper's multi-size training with a schedule towards the evaluation size.
 
     Example:
     >>> epoch_sizes(4, sizes=(224, 180))
     [224, 180, 224, 180]
+    >>> epoch_sizes(5, sizes=[((128, 112), 2), ((224, 180), None)])
+    [128, 112, 224, 180, 224]
     """
     if size_range is not None:
         low, high = size_range
         if not 0 < low <= high:
             raise UsageError(f"--size-range must be 'low,high' with 0 < low <= high; got {size_range}")
         return [int(np.random.default_rng([seed, e]).integers(low, high + 1)) for e in range(epochs)]
-    if not sizes or any(int(s) <= 0 for s in sizes):
+    stages = list(sizes) if sizes and isinstance(sizes[0], (tuple, list)) else [(tuple(sizes), None)]
+    if not stages[0][0] or any(int(s) <= 0 for stage, _ in stages for s in stage):
         raise UsageError(f"--sizes must be positive integers; got {sizes}")
-    return [int(sizes[e % len(sizes)]) for e in range(epochs)]
+    counted = sum(n for _, n in stages if n is not None)
+    open_stages = [i for i, (_, n) in enumerate(stages) if n is None]
+    if open_stages and open_stages != [len(stages) - 1]:
+        raise UsageError(f"--sizes: only the last stage may leave out its epoch count; got {sizes}")
+    if len(stages) > 1 and (counted > epochs or (not open_stages and counted != epochs)):
+        raise UsageError(f"--sizes: the stages' epochs ({counted}) must add up to --epochs ({epochs})")
+    result = []
+    for stage, count in stages:
+        count = epochs - len(result) if count is None else count
+        result.extend(int(stage[e % len(stage)]) for e in range(count))
+    return result[:epochs]
 
 
 def _options(dataset):
@@ -60,6 +99,7 @@ def train_dataset(
     crop=None,
     max_aspect=2.0,
     jitter=0.1,
+    min_area=None,
     num_shards=1,
     shard_index=0,
     shuffle_buffer=None,
@@ -78,6 +118,7 @@ def train_dataset(
             `({"images", "image_sizes"}, labels)`; else `(images, labels)` of square crops.
         crop: the crop size (default the largest size): smaller sizes are this crop resized.
         max_aspect, jitter: see `augment.train_full_image` and `augment.colour_jitter`.
+        min_area: crops: random windows of at least this fraction of the image (`augment.train_crop`).
         num_shards, shard_index: this pipeline's share of the examples (multi-worker input pipelines).
         shuffle_buffer: default the whole split.
     """
@@ -98,7 +139,7 @@ def train_dataset(
             if full_image:
                 image = augment.train_full_image(image, example_seed, size, max_aspect, jitter)
                 return (image, tf.shape(image)[:2]), label
-            return augment.train_crop(image, example_seed, size, crop, resize_side, jitter), label
+            return augment.train_crop(image, example_seed, size, crop, resize_side, jitter, min_area), label
 
         return fn
 

@@ -7,6 +7,7 @@ is the file path (read and decoded in the parallel map); for tfds it is the imag
 
 import dataclasses
 import difflib
+import hashlib
 import os
 import warnings
 
@@ -30,6 +31,8 @@ class Split:
         skipped: image files left out because they could not be decoded.
         elements: callable -> tf.data.Dataset of `(payload, int32 label)`, the same order every call.
         decode: callable payload -> `(H, W, 3)` uint8 image tensor (traceable inside tf.data).
+        fingerprint: a sha256 of what identifies the examples (a folder: each file's relative path, size and
+            label; tfds: name, version, split, size), so a resumed run can tell that its data changed.
     """
 
     name: str
@@ -38,6 +41,7 @@ class Split:
     skipped: int
     elements: object
     decode: object
+    fingerprint: str = ""
 
 
 def decode_image_file(path):
@@ -135,7 +139,10 @@ def folder_split(root, split, class_names=None, check_images=True):
     def elements():
         return tf.data.Dataset.from_tensor_slices((tf.constant(paths), tf.constant(labels, tf.int32)))
 
-    return Split(split, list(class_names), len(paths), skipped, elements, decode_image_file)
+    digest = hashlib.sha256()
+    for path, label in zip(paths, labels, strict=True):
+        digest.update(f"{os.path.relpath(path, folder)}\0{os.path.getsize(path)}\0{label}\n".encode())
+    return Split(split, list(class_names), len(paths), skipped, elements, decode_image_file, digest.hexdigest())
 
 
 def _tfds_builder(name, data_dir):
@@ -184,7 +191,8 @@ def tfds_split(name_or_builder, split, data_dir=None, image_key="image", label_k
         image.set_shape([None, None, 3])
         return tf.cast(image, tf.uint8)
 
-    return Split(split, class_names, num_examples, 0, elements, decode)
+    identity = f"{info.full_name}\0{split}\0{num_examples}\0{class_names}"
+    return Split(split, class_names, num_examples, 0, elements, decode, hashlib.sha256(identity.encode()).hexdigest())
 
 
 def _tfds_num_examples(builder, split):
