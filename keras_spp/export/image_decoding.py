@@ -10,6 +10,8 @@ import os
 
 import tensorflow as tf
 
+from keras_spp.validation import positive_int
+
 JPEG_MAGIC = b"\xff\xd8\xff"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
@@ -17,9 +19,7 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 
 def validate_sides(image_size, min_side, max_side):
     """Returns `(image_size, min_side, max_side)` as ints (image_size may be None) or raises ValueError."""
-    for name, value in (("min_side", min_side), ("max_side", max_side)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value!r}")
+    min_side, max_side = positive_int(min_side, "min_side"), positive_int(max_side, "max_side")
     if min_side > max_side:
         raise ValueError(f"`min_side` must be <= `max_side`. Received: min_side={min_side}, max_side={max_side}")
     if image_size is not None and (

@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_spp.export.image_decoding import decode_image_batch, validate_sides
+from keras_spp.validation import positive_int
 
 SIGNATURES = ("serving_default", "serve_bytes")
 OUTPUT_KEYS = ("probabilities", "top_k_ids", "top_k_names", "top_k_probabilities")
@@ -70,10 +71,8 @@ def export_saved_model(
     '1'
     """
     image_size, min_side, max_side = validate_sides(image_size, min_side, max_side)
-    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
-        raise ValueError(f"`top_k` must be an integer >= 1. Received: top_k={top_k!r}")
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
-        raise ValueError(f"`version` must be None or an integer >= 1. Received: version={version!r}")
+    positive_int(top_k, "top_k")
+    positive_int(version, "version", allow_none=True)
     num_classes = _check_classifier(model, padded_model, image_size or min_side)
     names = _class_names(class_names, num_classes)
     k = min(top_k, num_classes)

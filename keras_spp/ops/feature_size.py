@@ -16,6 +16,8 @@ import numbers
 import numpy as np
 import tensorflow as tf
 
+from keras_spp.validation import positive_int
+
 
 def conv_output_size(size, kernel_size, strides=1, padding="valid", ceil_mode=False):
     """Length of the output of a conv or pooling window along one axis.
@@ -35,8 +37,8 @@ def conv_output_size(size, kernel_size, strides=1, padding="valid", ceil_mode=Fa
     >>> int(conv_output_size(110, 3, strides=2, ceil_mode=True)), int(conv_output_size(110, 3, strides=2))
     (55, 54)
     """
-    kernel_size = _positive_int(kernel_size, "kernel_size")
-    strides = _positive_int(strides, "strides")
+    kernel_size = positive_int(kernel_size, "kernel_size")
+    strides = positive_int(strides, "strides")
     is_tensor = isinstance(size, (tf.Tensor, tf.Variable))
     size = tf.cast(size, tf.int32) if is_tensor else np.asarray(size, dtype=np.int64)
     if isinstance(padding, str) and padding.lower() == "same":
@@ -54,12 +56,6 @@ def conv_output_size(size, kernel_size, strides=1, padding="valid", ceil_mode=Fa
     if is_tensor:
         return out - tf.cast(starts_in_padding, tf.int32)
     return out - starts_in_padding.astype(np.int64)
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value!r}")
-    return int(value)
 
 
 def _padding_pair(padding):
