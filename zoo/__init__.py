@@ -8,16 +8,10 @@ Example:
 """
 
 from zoo.classifier import classifier
+from zoo.loading import backbone, get_metadata, load
 from zoo.padded import padded_backbone, padded_model
-from zoo.registry import (
-    backbone,
-    decode_predictions,
-    get_metadata,
-    list_models,
-    load,
-    register_preset,
-    unregister_preset,
-)
+from zoo.predictions import decode_predictions
+from zoo.registry import list_models, register_preset, unregister_preset
 
 __all__ = [
     "backbone",

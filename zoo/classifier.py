@@ -5,6 +5,7 @@ import numbers
 import keras
 
 from keras_spp.layers import SpatialPyramidPooling
+from keras_spp.validation import positive_int
 
 
 def classifier(
@@ -47,8 +48,8 @@ def classifier(
     >>> tuple(model(keras.ops.zeros((1, 80, 96, 3))).shape)
     (1, 3)
     """
-    fc_units = _int_at_least_one(fc_units, "fc_units")
-    num_classes = _int_at_least_one(num_classes, "num_classes")
+    fc_units = positive_int(fc_units, "fc_units")
+    num_classes = positive_int(num_classes, "num_classes")
     if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout < 1:
         raise ValueError(f"`dropout` must be a number in [0, 1). Received: dropout={dropout!r}")
     base = backbone.name.removesuffix("_backbone")
@@ -62,19 +63,32 @@ def classifier(
     else:
         if fixed_pool is None:
             raise ValueError("The no-SPP baseline (spp=False) needs `fixed_pool`, e.g. {'pool_size': 3, 'strides': 2}")
-        side = _int_at_least_one(input_size, "input_size")
+        side = positive_int(input_size, "input_size")
         images = keras.Input((side, side, 3), name="images")
         x = keras.layers.MaxPooling2D(**fixed_pool, name="pool_fixed")(backbone(images))
         x = keras.layers.Flatten(name="flatten")(x)
-    for index in (6, 7):
-        x = keras.layers.Dense(fc_units, activation="relu", name=f"fc{index}")(x)
-        x = keras.layers.Dropout(float(dropout), name=f"drop{index}")(x)
+    *hidden, (last, _) = head_layers(fc_units, num_classes)
+    for layer_name, units in hidden:
+        x = keras.layers.Dense(units, activation="relu", name=layer_name)(x)
+        x = keras.layers.Dropout(float(dropout), name=layer_name.replace("fc", "drop"))(x)
     # float32 probabilities also under mixed precision (a float16 softmax saturates the loss).
-    probabilities = keras.layers.Dense(num_classes, activation="softmax", dtype="float32", name="fc8")(x)
+    probabilities = keras.layers.Dense(num_classes, activation="softmax", dtype="float32", name=last)(x)
     return keras.Model(images, probabilities, name=name or f"{base}_{'spp' if spp else 'fixed'}")
 
 
-def _int_at_least_one(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value!r}")
-    return int(value)
+def head_layers(fc_units, num_classes):
+    """The head's Dense layers as `[(name, units), ...]`: what `classifier` builds and `head_num_params` counts."""
+    return [("fc6", fc_units), ("fc7", fc_units), ("fc8", num_classes)]
+
+
+def head_num_params(pooled_features, fc_units, num_classes):
+    """Parameters of the fc head on `pooled_features` inputs (weights and biases of every Dense layer).
+
+    Example:
+    >>> head_num_params(256 * 50, fc_units=16, num_classes=3)
+    205139
+    """
+    total, width = 0, pooled_features
+    for _, units in head_layers(fc_units, num_classes):
+        total, width = total + (width + 1) * units, units
+    return total

@@ -11,8 +11,8 @@ import dataclasses
 
 import keras
 
-from keras_spp.ops import conv_output_size
 from zoo.layers import CeilMaxPooling2D, FillOutsideSizes, LocalResponseNormalization
+from zoo.layers.window_output_sizes import window_output_size
 
 # Layers that act on each cell alone (BatchNormalization is not one: in training its statistics would
 # include a padded batch's padding).
@@ -40,8 +40,7 @@ class Window:
 
     def output_size(self, size, axis):
         """Output length along `axis` (0: height, 1: width) for an input length (int, array or tensor)."""
-        padding = self.padding if isinstance(self.padding, str) else self.padding[axis]
-        return conv_output_size(size, self.kernel_size[axis], self.strides[axis], padding, self.ceil_mode)
+        return window_output_size(size, axis, self.kernel_size, self.strides, self.padding, self.ceil_mode)
 
     def pad_before(self, axis):
         """Cells of padding before the first input cell along `axis` (for receptive fields)."""

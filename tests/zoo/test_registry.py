@@ -10,6 +10,7 @@ import tensorflow as tf
 import zoo
 from keras_spp.ops import pyramid_bins
 from zoo import registry
+from zoo.metadata import num_params
 
 TINY = {"fc_units": 16, "num_classes": 3}
 NAMES = [name for name in zoo.list_models() if "." not in name]
@@ -68,7 +69,7 @@ def test_num_params_and_metadata(tiny):
     conv, channels, stride = BACKBONE[family(name)]
     head_in = channels * (pyramid_bins((6, 3, 2, 1)) if name.endswith("_spp") else 36)
     head = head_in * 16 + 16 + 16 * 16 + 16 + 16 * 3 + 3
-    assert model.count_params() == conv + head == registry._num_params(registry._MODELS[name], TINY)
+    assert model.count_params() == conv + head == num_params(registry.resolve(name)[0], TINY)
     paper_head = head_in * 4096 + 4096 + 4096 * 4096 + 4096 + 4096 * 1000 + 1000
     metadata = zoo.get_metadata(name)
     assert metadata["num_params"] == conv + paper_head  # the defaults, by arithmetic: nothing that big is built

@@ -1,13 +1,12 @@
 """The preset machinery, on a tiny preset registered by the test itself; and checks of shipped presets."""
 
-import copy
 import os
 
 import numpy as np
 import pytest
 
 import zoo
-from zoo import registry, weights
+from zoo import loading, presets, registry, weights
 
 SHIPPED = [name for name in zoo.list_models() if "." in name]
 TINY = {"fc_units": 16, "num_classes": 3}
@@ -67,7 +66,7 @@ def test_metadata_of_a_preset(tiny_preset):
     assert metadata["weights"]["file_size"] == os.path.getsize(path)
     assert metadata["config"] == {"levels": [6, 3, 2, 1], "fc_units": 16, "num_classes": 3, "dropout": 0.5}
     assert (metadata["feature_stride"], metadata["receptive_field_offset"]) == (16, 20.0)
-    for field in registry.PRESET_METADATA_FIELDS + ("paper", "min_input_size", "receptive_field_size"):
+    for field in presets.METADATA_FIELDS + ("paper", "min_input_size", "receptive_field_size"):
         assert field in metadata
     metadata["categories"].append("mutated")
     assert zoo.get_metadata(name)["categories"] == CATEGORIES, "metadata is returned as a copy"
@@ -79,7 +78,7 @@ def test_a_tampered_preset_file_names_both_hashes(tiny_preset, tmp_path):
     data = bytearray(path.read_bytes())
     data[-64] ^= 0x01
     tampered.write_bytes(bytes(data))
-    preset = copy.deepcopy(registry._PRESETS[name])
+    preset = registry.get_preset(name).to_dict()
     preset["weights"]["path"] = str(tampered)
     zoo.register_preset("zf5_spp.tampered", preset)
     try:
@@ -134,20 +133,20 @@ def test_bad_options_are_named():
 )
 def test_register_preset_validates(tiny_preset, change, message):
     name, _, path = tiny_preset
-    preset = copy.deepcopy(registry._PRESETS[name])
+    preset = registry.get_preset(name).to_dict()
     change(preset)
     with pytest.raises(ValueError, match=message):
         zoo.register_preset("zf5_spp.bad", preset)
     with pytest.raises(ValueError, match="already registered"):
-        zoo.register_preset(name, copy.deepcopy(registry._PRESETS[name]))
+        zoo.register_preset(name, registry.get_preset(name).to_dict())
     with pytest.raises(ValueError, match="'resnet.x'"):
-        zoo.register_preset("resnet.x", copy.deepcopy(registry._PRESETS[name]))
+        zoo.register_preset("resnet.x", registry.get_preset(name).to_dict())
 
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_presets(name):
     metadata = zoo.get_metadata(name)
-    path = registry._preset_weights_path(name, metadata["weights"])
+    path = loading.preset_weights_path(name, metadata["weights"])
     assert os.path.getsize(path) == metadata["weights"]["file_size"]
     assert weights.sha256_of(path) == metadata["weights"]["sha256"]
     assert metadata["recipe"].startswith("keras-spp ") and metadata["license"] and metadata["metrics"]

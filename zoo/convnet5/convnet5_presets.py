@@ -1,7 +1,7 @@
-"""Presets (trained weights) of the convnet5 family: pure data, registered explicitly by `zoo.registry`.
+"""Presets (trained weights) of the convnet5 family: pure data, exposed by this package and registered by `zoo.registry`.
 
 One entry per `"<name>.<tag>"`, the first of a name being its default. The schema is in
-`zoo.registry.register_preset` (which validates each entry) and saved_models/README.md (an example).
+`zoo.presets.Preset` (which validates each entry) and saved_models/README.md (an example).
 """
 
 PRESETS = {}

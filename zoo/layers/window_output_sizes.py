@@ -6,6 +6,17 @@ import tensorflow as tf
 from keras_spp.ops import conv_output_size
 
 
+def window_output_size(size, axis, kernel_size, strides, padding="valid", ceil_mode=False):
+    """Output length along `axis` (0: height, 1: width) of a window given as pairs, for an int, array or tensor.
+
+    Example:
+    >>> int(window_output_size(224, 1, (7, 7), (2, 2), ((1, 1), (1, 1))))
+    110
+    """
+    padding = padding if isinstance(padding, str) else padding[axis]
+    return conv_output_size(size, kernel_size[axis], strides[axis], padding, ceil_mode)
+
+
 @keras.saving.register_keras_serializable(package="zoo")
 class WindowOutputSizes(keras.layers.Layer):
     """`(B, 2)` int32 sizes in -> the sizes a conv/pooling window of this geometry gives, per axis.
@@ -35,8 +46,7 @@ class WindowOutputSizes(keras.layers.Layer):
             self._output_size(self.kernel_size[axis], axis)
 
     def _output_size(self, size, axis):
-        padding = self.padding if isinstance(self.padding, str) else self.padding[axis]
-        return conv_output_size(size, self.kernel_size[axis], self.strides[axis], padding, self.ceil_mode)
+        return window_output_size(size, axis, self.kernel_size, self.strides, self.padding, self.ceil_mode)
 
     def call(self, sizes):
         sizes = tf.cast(sizes, tf.int32)

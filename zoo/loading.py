@@ -1,0 +1,112 @@
+"""One-call loading: `load(name)` builds a registered model and fills it with a preset's or a file's weights."""
+
+import os
+import pathlib
+
+import keras
+
+from zoo.metadata import describe
+from zoo.registry import presets_of, resolve
+from zoo.weights import load_weights_file
+
+SAVED_MODELS = pathlib.Path(__file__).resolve().parent.parent / "saved_models"
+WEIGHTS_SUFFIXES = (".weights.h5", ".keras")
+
+
+def get_metadata(name):
+    """Metadata of a model or preset, as a new dict.
+
+    For every name: `name`, `architecture`, `spp`, `description`, `config` (the defaults, or the preset's),
+    `num_params` (of that config), `input_shape`, `min_input_size`, `feature_stride`,
+    `receptive_field_size`, `receptive_field_offset` (feature cell `i` is centred on pixel
+    `offset + stride * i`), `backbone_params`, `paper`, `presets` and `default_preset`. A preset adds its
+    metadata (`num_params`, `categories`, `input_sizes`, `metrics`, `recipe`, `license`, ...) and `weights`
+    (`path`, `url`, `sha256`, `file_size`).
+
+    Example:
+    >>> get_metadata("zf5_spp")["feature_stride"], get_metadata("zf5_spp.imagenette")["config"]["fc_units"]
+    (16, 256)
+    """
+    spec, preset = resolve(name)
+    return describe(spec, presets_of(spec.name), preset)
+
+
+def load(name, weights=None, sha256=None, **config):
+    """Builds a registered model; a preset name (`name.tag`) or `weights=` also loads weights.
+
+    Args:
+        name: a registered name (random weights) or `name.tag` (a preset: builds it, verifies the sha256
+            of its weights file, loads it, and attaches `model.metadata`).
+        weights: None, a path of a `.weights.h5` or `.keras` file for this architecture, or a preset of it
+            (`"tag"` or `"name.tag"`, the same as loading `"name.tag"`). Not with a preset `name`.
+        sha256: optional expected sha256 of `weights`.
+        **config: overrides of the defaults: `fc_units`, `num_classes`, `dropout`, and `levels` (SPP only).
+
+    Returns:
+        A `keras.Model`: images `(B, H, W, 3)` float RGB pixels 0..255 -> `(B, num_classes)` probabilities.
+
+    Raises:
+        ValueError: an unknown name (close matches listed), an unknown option, a sha256 mismatch (both
+            hashes named), a file for another architecture (the layer named).
+
+    Example:
+    >>> model = load("zf5_spp", fc_units=16, num_classes=3)
+    >>> model.count_params()
+    3931603
+    """
+    spec, preset = resolve(name)
+    if preset is not None and weights is not None:
+        raise ValueError(f"{name!r} is a preset with its own weights; pass a model name with weights={weights!r}")
+    if isinstance(weights, str) and not weights.endswith(WEIGHTS_SUFFIXES):
+        preset, weights = _preset_of(spec, weights), None
+    if weights is None and sha256 is not None:
+        raise ValueError("`sha256` checks the `weights` file; pass `weights=` too")
+    model = spec.build({**(preset.config if preset else {}), **config})
+    if preset is not None:
+        load_weights_file(model, preset_weights_path(preset.name, preset.weights), preset.weights["sha256"])
+        model.metadata = get_metadata(preset.name)
+        model.metadata["config"].update(config)
+    elif weights is not None:
+        load_weights_file(model, weights, sha256)
+    return model
+
+
+def backbone(name):
+    """The backbone of a model as a functional Model, images `(B, H, W, 3)` -> conv features.
+
+    `name` is a family (`"zf5"`), any registered model (`"zf5_spp"`: random weights) or a preset
+    (`"zf5_spp.imagenette"`: the trained backbone, sharing nothing with other models).
+    """
+    spec, preset = resolve(name)
+    if preset is None:
+        return spec.backbone()
+    model = load(preset.name)
+    (nested,) = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    return nested
+
+
+def preset_weights_path(name, weights):
+    """The local file of a preset's `weights` record: its `path` (under saved_models/ or absolute) if it
+    exists, else downloaded from its `url` (hash-checked, cached by Keras)."""
+    path = weights.get("path")
+    if path:
+        path = pathlib.Path(path) if os.path.isabs(path) else SAVED_MODELS / path
+        if path.is_file():
+            return str(path)
+    if weights.get("url"):
+        suffix = ".keras" if weights["url"].endswith(".keras") else ".weights.h5"
+        return keras.utils.get_file(
+            f"{name}{suffix}", weights["url"], file_hash=weights["sha256"], cache_subdir="keras_spp"
+        )
+    raise FileNotFoundError(f"Preset {name!r}: no weights file at {path} and no `url` to fetch it from")
+
+
+def _preset_of(spec, weights):
+    """`weights="tag"` or `"model.tag"` -> the Preset, or ValueError listing the model's presets."""
+    candidate = weights if "." in weights else f"{spec.name}.{weights}"
+    if candidate in presets_of(spec.name):
+        return resolve(candidate)[1]
+    raise ValueError(
+        f"weights={weights!r} is neither a {' or '.join(WEIGHTS_SUFFIXES)} file nor a preset of {spec.name!r} "
+        f"(its presets: {presets_of(spec.name) or 'none yet'})"
+    )
