@@ -11,47 +11,13 @@ import os
 
 import numpy as np
 
-from training.errors import UsageError
+from training.files import atomic_write
 
 CHECKPOINT_NAME = "ckpt.npz"
 
 
 def checkpoint_path(out_dir):
     return os.path.join(out_dir, "checkpoints", CHECKPOINT_NAME)
-
-
-def _fsync_dir(folder):
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path, write):
-    """Calls `write(file_object)` on a temporary file beside `path`, fsyncs it and renames it to `path`."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    _fsync_dir(folder)
-
-
-def atomic_write_text(path, text):
-    atomic_write(path, lambda f: f.write(text.encode()))
 
 
 def save_checkpoint(path, model_variables, optimizer_variables, state):
@@ -78,14 +44,14 @@ def restore_checkpoint(path, model_variables, optimizer_variables):
         for kind, variables in (("model", model_variables), ("optimizer", optimizer_variables)):
             names = state[f"{kind}_variables"]
             if len(names) != len(variables):
-                raise UsageError(
-                    f"checkpoint {path!r} holds {len(names)} {kind} variables, this run has {len(variables)}: "
-                    "it was written for another model or optimizer (use a new --out, or --fresh)"
+                raise ValueError(
+                    f"Checkpoint {path!r} holds {len(names)} {kind} variables, this run has {len(variables)}: "
+                    "it was written for another model or optimizer (use another `out` folder, or `fresh`)"
                 )
             for i, variable in enumerate(variables):
                 value = data[f"{kind}/{i}"]
                 if tuple(value.shape) != tuple(variable.shape):
-                    raise UsageError(
+                    raise ValueError(
                         f"checkpoint {path!r}: {kind} variable {names[i]!r} has shape {value.shape}, "
                         f"this run's {variable.path!r} has {tuple(variable.shape)}"
                     )

@@ -8,7 +8,6 @@ progress bars and the best weights are handled here; only the chief writes.
 
 import hashlib
 import os
-import signal
 import time
 
 import keras
@@ -17,6 +16,7 @@ import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 
 from training import checkpoint as ckpt
+from training.files import atomic_save
 
 # tf.summary.scalar needs the tensorboard package (tensorflow-cpu does not bring it); tf.summary.write with
 # the scalars plugin's metadata writes the very same event, readable by TensorBoard.
@@ -24,7 +24,6 @@ _SCALAR_METADATA = summary_pb2.SummaryMetadata(
     plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"),
     data_class=summary_pb2.DATA_CLASS_SCALAR,
 ).SerializeToString()
-KILL_ENV = "KERAS_SPP_KILL_AFTER_STEP"  # fault injection for tests: SIGKILL self after this global step
 
 
 def weights_sha256(model):
@@ -152,7 +151,6 @@ class Trainer:
         self.chief, self.verbose, self.log_every = chief, verbose, log_every
         self.checkpoint_steps, self.checkpoint_minutes = checkpoint_steps, checkpoint_minutes
         self.on_epoch_end = on_epoch_end
-        self.kill_after = int(os.environ.get(KILL_ENV, "-1"))
         self.writer = None
         if chief:
             self.writer = tf.summary.create_file_writer(os.path.join(out_dir, "logs"))
@@ -165,10 +163,7 @@ class Trainer:
 
     def save_best(self):
         if self.chief:
-            path = os.path.join(self.out_dir, "best.weights.h5")
-            tmp = os.path.join(self.out_dir, ".best.tmp.weights.h5")
-            self.steps.model.save_weights(tmp)
-            os.replace(tmp, path)
+            atomic_save(os.path.join(self.out_dir, "best.weights.h5"), self.steps.model.save_weights)
 
     def _scalars(self, prefix, values, step):
         if self.writer is None:
@@ -224,8 +219,6 @@ class Trainer:
                     state["partial"] = {"sums": sums.tolist(), "shapes": sorted(shapes),
                                         "seconds": seconds + now - tick}
                     self.save()
-                if global_step == self.kill_after:
-                    os.kill(os.getpid(), signal.SIGKILL)
             seconds += time.monotonic() - tick
             record = {"epoch": epoch + 1, "loss": float(sums[0] / sums[2]), "accuracy": float(sums[1] / sums[2]),
                       "input_shapes": [list(s) for s in sorted(shapes)], "seconds": seconds,

@@ -8,8 +8,6 @@ import json
 import os
 import warnings
 
-from training.errors import UsageError
-
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 
 
@@ -28,7 +26,7 @@ def make_strategy(name, tpu_address=None):
     import tensorflow as tf
 
     if name not in STRATEGIES:
-        raise UsageError(f"unknown strategy {name!r}; expected one of {', '.join(STRATEGIES)}")
+        raise ValueError(f"`strategy` must be one of {', '.join(STRATEGIES)}; unknown strategy {name!r}")
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
@@ -38,13 +36,13 @@ def make_strategy(name, tpu_address=None):
     if name == "multi_worker":
         config = os.environ.get("TF_CONFIG")
         if not config:
-            warnings.warn("--strategy multi_worker without TF_CONFIG: running as a single worker", stacklevel=2)
+            warnings.warn("The multi_worker strategy without TF_CONFIG runs as a single worker", stacklevel=2)
         else:
             try:
                 parsed = json.loads(config)
                 parsed["cluster"], parsed["task"]["type"], parsed["task"]["index"]
             except (ValueError, KeyError, TypeError) as error:
-                raise UsageError(
+                raise ValueError(
                     "TF_CONFIG must be JSON like "
                     '{"cluster": {"worker": ["host:port", ...]}, "task": {"type": "worker", "index": 0}}; '
                     f"got {config!r} ({error})"
@@ -55,7 +53,7 @@ def make_strategy(name, tpu_address=None):
         tf.config.experimental_connect_to_cluster(resolver)
         tf.tpu.experimental.initialize_tpu_system(resolver)
     except (ValueError, tf.errors.OpError) as error:
-        raise UsageError(f"--strategy tpu: no TPU found ({error})") from None
+        raise ValueError(f"The tpu strategy found no TPU at {tpu_address!r} ({error})") from None
     return tf.distribute.TPUStrategy(resolver)
 
 
@@ -94,5 +92,16 @@ def mixed_precision_policy():
         return "mixed_float16"
     if cpu_has_bf16():
         return "mixed_bfloat16"
-    warnings.warn("--mixed-precision: no GPU and no AVX512-BF16 CPU; training in float32", stacklevel=2)
+    warnings.warn("Mixed precision needs a GPU, a TPU or an AVX512-BF16 CPU; training in float32", stacklevel=2)
     return "float32"
+
+
+def barrier(strategy):
+    """Blocks until every worker of `strategy` gets here (a one-number all-reduce)."""
+    import tensorflow as tf
+
+    @tf.function
+    def all_reduce():
+        return strategy.reduce("SUM", strategy.run(lambda: tf.constant(1.0)), axis=None)
+
+    return float(all_reduce())

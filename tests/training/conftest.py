@@ -45,13 +45,13 @@ def image_folder(tmp_path_factory):
 
 def train_in_process(argv):
     """Runs `keras-spp train` in this process; returns its final state dict (raises on usage errors)."""
-    from training import train_classifier
-
     import argparse
 
+    from training.commands import train
+
     parser = argparse.ArgumentParser()
-    train_classifier.add_arguments(parser)
-    return train_classifier.train(parser.parse_args([str(a) for a in argv]))
+    train.add_arguments(parser)
+    return train.train_from_args(parser.parse_args([str(a) for a in argv]))
 
 
 def cli_subprocess(argv, env=None, timeout=240):

@@ -9,7 +9,6 @@ import pytest
 from tests.training.conftest import TINY, write_image_folder
 from training import cli
 from training.data import CorruptImageWarning, folder_split, open_splits
-from training.errors import UsageError
 from training.strategy import make_strategy
 
 
@@ -64,13 +63,13 @@ def test_unknown_strategy(capsys, small_folder):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["train", *TINY, "--data", small_folder, "--strategy", "parameter_server"])
     assert exit_info.value.code == 2 and "invalid choice: 'parameter_server'" in capsys.readouterr().err
-    with pytest.raises(UsageError, match="unknown strategy 'parameter_server'"):
+    with pytest.raises(ValueError, match="unknown strategy 'parameter_server'"):
         make_strategy("parameter_server")
 
 
 def test_malformed_tf_config(monkeypatch):
     monkeypatch.setenv("TF_CONFIG", '{"cluster": {}}')
-    with pytest.raises(UsageError, match="TF_CONFIG must be JSON like"):
+    with pytest.raises(ValueError, match="TF_CONFIG must be JSON like"):
         make_strategy("multi_worker")
 
 
@@ -102,7 +101,7 @@ def test_val_split_with_a_class_the_train_split_lacks(small_folder, tmp_path):
     root = tmp_path / "data"
     shutil.copytree(small_folder, root)
     shutil.copytree(root / "val" / "red", root / "val" / "purple")
-    with pytest.raises(UsageError, match=r"classes the training split lacks: \['purple'\]"):
+    with pytest.raises(ValueError, match=r"classes the training split lacks: \['purple'\]"):
         open_splits(str(root))
 
 

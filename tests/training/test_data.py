@@ -10,11 +10,9 @@ from training.data import (
     eval_dataset,
     eval_steps,
     open_splits,
-    parse_size_stages,
     resize_side_for,
     train_dataset,
 )
-from training.errors import UsageError
 
 
 @pytest.fixture(scope="module")
@@ -32,20 +30,6 @@ def test_epoch_sizes():
     assert drawn == epoch_sizes(20, size_range=(180, 224), seed=1) and min(drawn) >= 180 and max(drawn) <= 224
     assert len(set(drawn)) > 3
     assert resize_side_for(224) == 256
-
-
-def test_size_stages_grow_over_the_run_and_must_add_up():
-    stages = parse_size_stages("128,112:2/176:1/224,180")
-    assert stages == [((128, 112), 2), ((176,), 1), ((224, 180), None)]
-    assert epoch_sizes(6, sizes=stages) == [128, 112, 176, 224, 180, 224]
-    assert epoch_sizes(3, sizes=parse_size_stages("64:1/32:2")) == [64, 32, 32]
-    with pytest.raises(UsageError, match=r"stages' epochs \(5\) must add up to --epochs \(4\)"):
-        epoch_sizes(4, sizes=parse_size_stages("64:3/32:2"))
-    with pytest.raises(UsageError, match="only the last stage"):
-        epoch_sizes(4, sizes=parse_size_stages("64/32:2"))
-    for bad in ("64:0/32", "64:x", "/32"):
-        with pytest.raises(UsageError, match=f"got '{bad}'"):
-            parse_size_stages(bad)
 
 
 def test_training_stream_resumes_at_any_step_with_the_same_batches(splits):

@@ -1,41 +1,68 @@
-"""Fault tolerance: a run SIGKILLed mid-epoch resumes at the same epoch and step and ends where an
-uninterrupted run of the same seed ends."""
+"""Fault tolerance: a run SIGKILLed from outside mid-run resumes at the epoch and step of its last
+checkpoint and ends where an uninterrupted run of the same seed ends."""
 
+import os
 import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
 
-from tests.training.conftest import TINY, cli_subprocess, load_checkpoint_arrays, train_in_process
-from training.loop import KILL_ENV
+from tests.training.conftest import REPO, TINY, cli_subprocess, load_checkpoint_arrays, train_in_process
 
-RUN = TINY + ["--sizes", "64,48", "--epochs", "2", "--batch-size", "4", "--steps-per-epoch", "4",
-              "--checkpoint-steps", "3", "--seed", "7"]
+RUN = TINY + ["--sizes", "64,48", "--epochs", "3", "--batch-size", "4", "--steps-per-epoch", "4",
+              "--checkpoint-steps", "2", "--seed", "7"]
+
+
+def kill_at_first_checkpoint(argv, out, timeout=300):
+    """Starts `keras-spp train ARGV` and SIGKILLs it as soon as its first checkpoint file exists.
+
+    Only a file is watched: no assumption on how fast the machine is. The first checkpoint (step 2) leaves
+    10 steps, 3 validations and 3 plots to go, so the kill lands while the run is still training.
+    """
+    env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
+    process = subprocess.Popen([sys.executable, "-m", "training.cli", "train", *map(str, argv)], cwd=REPO, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    checkpoint = out / "checkpoints" / "ckpt.npz"
+    deadline = time.monotonic() + timeout
+    try:
+        while not checkpoint.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return process.returncode, stderr
 
 
 @pytest.mark.slow
-def test_sigkill_mid_epoch_then_resume_matches_uninterrupted_run(image_folder, tmp_path):
+def test_sigkill_mid_run_then_resume_matches_uninterrupted_run(image_folder, tmp_path):
     reference = tmp_path / "reference"
     expected = train_in_process(RUN + ["--data", image_folder, "--out", reference])
 
     out = tmp_path / "killed"
-    killed = cli_subprocess(["train"] + RUN + ["--data", image_folder, "--out", out], env={KILL_ENV: "7"})
-    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
-    _, state = load_checkpoint_arrays(out)
-    assert (state["epoch"], state["step"]) == (1, 2)  # the step-6 checkpoint: epoch 2, mid-epoch
+    returncode, stderr = kill_at_first_checkpoint(RUN + ["--data", image_folder, "--out", out], out)
+    assert returncode == -signal.SIGKILL, stderr[-2000:]
     assert not (out / "run.json").exists()
+    _, state = load_checkpoint_arrays(out)
+    assert (state["epoch"], state["step"]) < (3, 0)  # killed before the end
 
     resumed = cli_subprocess(["train"] + RUN + ["--data", image_folder, "--out", out, "--resume", "--verbose", "2"])
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert "resuming" in resumed.stdout and "at epoch 2, step 2" in resumed.stdout
+    assert f"resuming {out} at epoch {state['epoch'] + 1}, step {state['step']}" in resumed.stdout
     arrays, state = load_checkpoint_arrays(out)
     reference_arrays, reference_state = load_checkpoint_arrays(reference)
-    assert (state["epoch"], state["step"]) == (reference_state["epoch"], reference_state["step"]) == (2, 0)
+    assert (state["epoch"], state["step"]) == (reference_state["epoch"], reference_state["step"]) == (3, 0)
     assert len(arrays) == len(reference_arrays)
-    for got, want in zip(arrays, reference_arrays):
+    for got, want in zip(arrays, reference_arrays, strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
-    # The epoch the kill interrupted has the metrics of the uninterrupted epoch (same batches, same steps).
-    for got, want in zip(state["history"], expected["history"]):
+    # Every epoch, the one the kill interrupted included, has the metrics of the uninterrupted run (same
+    # batches, same steps).
+    assert len(state["history"]) == len(expected["history"]) == 3
+    for got, want in zip(state["history"], expected["history"], strict=True):
         assert got["input_shapes"] == want["input_shapes"]
         np.testing.assert_allclose(got["loss"], want["loss"], rtol=1e-4)
         np.testing.assert_allclose(got["val_top1"], want["val_top1"])

@@ -73,7 +73,6 @@ def test_image_folder_builder_on_generated_images(image_folder):
 
 def test_unknown_split_is_a_clear_error(tmp_path):
     from training.data import tfds_split
-    from training.errors import UsageError
 
-    with pytest.raises(UsageError, match="has no split 'nope'"):
+    with pytest.raises(ValueError, match="has no split 'nope'"):
         tfds_split("spp_tiny_colours", "nope", data_dir=str(tmp_path / "tfds"))

@@ -5,7 +5,6 @@ from training.data.pipeline import (
     epoch_sizes,
     eval_dataset,
     eval_steps,
-    parse_size_stages,
     resize_side_for,
     train_dataset,
 )
@@ -18,7 +17,6 @@ __all__ = [
     "epoch_sizes",
     "eval_dataset",
     "eval_steps",
-    "parse_size_stages",
     "folder_split",
     "open_splits",
     "resize_side_for",

@@ -12,7 +12,6 @@ import numpy as np
 import tensorflow as tf
 
 from training.data import augment
-from training.errors import UsageError
 
 VIEWS = ("center", "full", "10")
 
@@ -22,32 +21,10 @@ def resize_side_for(crop):
     return int(round(crop * 256 / 224))
 
 
-def parse_size_stages(text):
-    """Parses `--sizes`: stages separated by `/`, each `s1,s2,...[:epochs]` -> [((s1, s2, ...), epochs or None)].
-
-    Example:
-    >>> parse_size_stages("128,112:20/176,144:16/224,180")
-    [((128, 112), 20), ((176, 144), 16), ((224, 180), None)]
-    """
-    stages = []
-    for part in str(text).split("/"):
-        sizes_text, _, epochs_text = part.partition(":")
-        try:
-            sizes = tuple(int(v) for v in sizes_text.split(",") if v.strip())
-            epochs = int(epochs_text) if epochs_text.strip() else None
-        except ValueError:
-            raise UsageError(f"--sizes must be comma-separated integers; got {text!r} (stages: 128,112:20/224,180)") from None
-        if not sizes or min(sizes) <= 0 or (epochs is not None and epochs <= 0):
-            raise UsageError(f"--sizes must be one or more positive integers (a stage: sizes:epochs, epochs > 0); "
-                             f"got {text!r}")
-        stages.append((sizes, epochs))
-    return stages
-
-
 def epoch_sizes(epochs, sizes=(224,), size_range=None, seed=0):
     """The training input size of every epoch: `sizes` in turn, or one drawn per epoch from `size_range`.
 
-    `sizes` may also be stages `[(sizes, epochs), ...]` (see `parse_size_stages`): each stage's sizes in turn
+    `sizes` may also be stages `[(sizes, epochs or None), ...]`: each stage's sizes in turn
     for its number of epochs; a last stage without a count fills the remaining epochs. Sizes that grow over
     the run are the paper's multi-size training with a schedule towards the evaluation size.
 
@@ -60,17 +37,17 @@ def epoch_sizes(epochs, sizes=(224,), size_range=None, seed=0):
     if size_range is not None:
         low, high = size_range
         if not 0 < low <= high:
-            raise UsageError(f"--size-range must be 'low,high' with 0 < low <= high; got {size_range}")
+            raise ValueError(f"`size_range` must be (low, high) with 0 < low <= high. Received: size_range={size_range}")
         return [int(np.random.default_rng([seed, e]).integers(low, high + 1)) for e in range(epochs)]
     stages = list(sizes) if sizes and isinstance(sizes[0], (tuple, list)) else [(tuple(sizes), None)]
     if not stages[0][0] or any(int(s) <= 0 for stage, _ in stages for s in stage):
-        raise UsageError(f"--sizes must be positive integers; got {sizes}")
+        raise ValueError(f"`sizes` must be positive integers. Received: sizes={sizes}")
     counted = sum(n for _, n in stages if n is not None)
     open_stages = [i for i, (_, n) in enumerate(stages) if n is None]
     if open_stages and open_stages != [len(stages) - 1]:
-        raise UsageError(f"--sizes: only the last stage may leave out its epoch count; got {sizes}")
+        raise ValueError(f"`sizes`: only the last stage may leave out its epoch count. Received: sizes={sizes}")
     if len(stages) > 1 and (counted > epochs or (not open_stages and counted != epochs)):
-        raise UsageError(f"--sizes: the stages' epochs ({counted}) must add up to --epochs ({epochs})")
+        raise ValueError(f"`sizes`: the stages' epochs ({counted}) must add up to `epochs` ({epochs})")
     result = []
     for stage, count in stages:
         count = epochs - len(result) if count is None else count
@@ -125,7 +102,7 @@ def train_dataset(
     epochs = len(sizes)
     crop = int(crop or max(sizes))
     if not full_image and crop < max(sizes):
-        raise UsageError(f"crop {crop} is smaller than the largest training size {max(sizes)}")
+        raise ValueError(f"`crop` {crop} is smaller than the largest training size {max(sizes)}")
     resize_side = resize_side_for(crop)
     per_step = per_replica_batch * replicas_per_pipeline
     buffer = int(shuffle_buffer or split.num_examples)
@@ -188,7 +165,7 @@ def eval_dataset(
     in memory (as uint8) when they take less than `cache_bytes`.
     """
     if view not in VIEWS:
-        raise UsageError(f"unknown view {view!r}; expected one of {', '.join(VIEWS)}")
+        raise ValueError(f"`view` must be one of {', '.join(VIEWS)}. Received: view={view!r}")
     per_step = per_replica_batch * replicas_per_pipeline
     total = eval_steps(split.num_examples, per_step, num_shards) * per_step
     resize_side = resize_side_for(size)

@@ -6,14 +6,14 @@ is the file path (read and decoded in the parallel map); for tfds it is the imag
 """
 
 import dataclasses
-import difflib
 import hashlib
 import os
 import warnings
 
-from training.errors import UsageError
+from keras_spp.export.image_decoding import IMAGE_EXTENSIONS as SERVED_EXTENSIONS
+from keras_spp.validation import did_you_mean
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
+IMAGE_EXTENSIONS = SERVED_EXTENSIONS + (".bmp", ".gif")  # training also reads what tf.io.decode_image reads
 
 
 class CorruptImageWarning(UserWarning):
@@ -90,7 +90,7 @@ def folder_split(root, split, class_names=None, check_images=True):
             that fail.
 
     Raises:
-        UsageError: no such folder, no class folders, a class folder without images, or a class the
+        ValueError: no such folder, no class folders, a class folder without images, or a class the
             training split does not have.
     """
     import tensorflow as tf
@@ -98,15 +98,15 @@ def folder_split(root, split, class_names=None, check_images=True):
     folder = os.path.join(root, split)
     if not os.path.isdir(folder):
         present = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d))) if os.path.isdir(root) else []
-        raise UsageError(f"no split folder {folder!r} (split folders found in {root!r}: {present or 'none'})")
+        raise ValueError(f"no split folder {folder!r} (split folders found in {root!r}: {present or 'none'})")
     found = sorted(d for d in os.listdir(folder) if os.path.isdir(os.path.join(folder, d)))
     if not found:
-        raise UsageError(f"split folder {folder!r} has no class folders; expected {folder}/<class>/*.jpg")
+        raise ValueError(f"split folder {folder!r} has no class folders; expected {folder}/<class>/*.jpg")
     if class_names is None:
         class_names = found
     unknown = [c for c in found if c not in class_names]
     if unknown:
-        raise UsageError(f"split {split!r} has classes the training split lacks: {unknown[:10]}")
+        raise ValueError(f"split {split!r} has classes the training split lacks: {unknown[:10]}")
     paths, labels = [], []
     for label, name in enumerate(class_names):
         class_folder = os.path.join(folder, name)
@@ -114,7 +114,7 @@ def folder_split(root, split, class_names=None, check_images=True):
             continue
         files = _list_images(class_folder)
         if not files:
-            raise UsageError(
+            raise ValueError(
                 f"class folder {class_folder!r} has no images (expected files ending in {', '.join(IMAGE_EXTENSIONS)})"
             )
         paths.extend(files)
@@ -134,7 +134,7 @@ def folder_split(root, split, class_names=None, check_images=True):
             labels = [y for i, y in enumerate(labels) if i not in bad]
             skipped = len(corrupt)
     if not paths:
-        raise UsageError(f"split folder {folder!r} has no readable images")
+        raise ValueError(f"split folder {folder!r} has no readable images")
 
     def elements():
         return tf.data.Dataset.from_tensor_slices((tf.constant(paths), tf.constant(labels, tf.int32)))
@@ -153,11 +153,10 @@ def _tfds_builder(name, data_dir):
     try:
         return tfds.builder(name, data_dir=data_dir)
     except Exception as error:  # tfds raises DatasetNotFoundError, registry errors, config errors
-        known = tfds.list_builders()
-        close = difflib.get_close_matches(name.split("/")[0].split(":")[0], known, n=5)
-        raise UsageError(
-            f"--data {name!r} is neither an existing folder nor a usable tfds dataset ({type(error).__name__}: "
-            f"{str(error).splitlines()[0] if str(error) else ''}); close tfds names: {close or 'none'}"
+        hint = did_you_mean(name.split("/")[0].split(":")[0], tfds.list_builders(), cutoff=0.6)
+        raise ValueError(
+            f"`data` {name!r} is neither an existing folder nor a usable tfds dataset ({type(error).__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else ''}). {hint if hint.startswith('Did') else ''}"
         ) from None
 
 
@@ -176,10 +175,10 @@ def tfds_split(name_or_builder, split, data_dir=None, image_key="image", label_k
     num_examples = _tfds_num_examples(builder, split)
     for key in (image_key, label_key):
         if key not in info.features:
-            raise UsageError(f"tfds dataset {info.name!r} has no feature {key!r}; it has {sorted(info.features)}")
+            raise ValueError(f"tfds dataset {info.name!r} has no feature {key!r}; it has {sorted(info.features)}")
     class_names = list(getattr(info.features[label_key], "names", None) or [])
     if not class_names:
-        raise UsageError(f"tfds feature {label_key!r} of {info.name!r} is not a ClassLabel with names")
+        raise ValueError(f"tfds feature {label_key!r} of {info.name!r} is not a ClassLabel with names")
 
     def elements():
         dataset = builder.as_dataset(split=split, shuffle_files=False)
@@ -201,12 +200,12 @@ def _tfds_num_examples(builder, split):
         return int(builder.info.splits[split].num_examples)
     except Exception:
         if builder.info.splits:
-            raise UsageError(f"tfds dataset {builder.info.name!r} has no split {split!r}; "
+            raise ValueError(f"tfds dataset {builder.info.name!r} has no split {split!r}; "
                              f"it has {sorted(builder.info.splits)}") from None
     try:  # no split metadata (e.g. tfds.testing.mock_data): count
         return int(builder.as_dataset(split=split).reduce(0, lambda n, _: n + 1))
     except Exception as error:
-        raise UsageError(f"tfds dataset {builder.info.name!r}: cannot read split {split!r} ({error})") from None
+        raise ValueError(f"tfds dataset {builder.info.name!r}: cannot read split {split!r} ({error})") from None
 
 
 def _is_prepared(builder):
@@ -217,16 +216,16 @@ def _is_prepared(builder):
 
 
 def open_splits(data, train_split=None, val_split=None, data_dir=None, require_val=False, check_images=True):
-    """The (train, val) `Split`s of `--data`: a folder path or a tfds name/builder. `val` may be None.
+    """The (train, val) `Split`s of `data`: a folder path or a tfds name/builder. `val` may be None.
 
     Default split names: `train` and `val` for a folder; `train` and `validation` (else `test`) for tfds.
-    A missing validation split gives a warning (or a UsageError when `require_val`). Pass `train_split=False`
+    A missing validation split gives a warning (or a ValueError when `require_val`). Pass `train_split=False`
     to open only the validation split (evaluation); its classes then come from the train folder if present.
     """
     if isinstance(data, str) and (os.path.isdir(data) or data.startswith((".", "/", "~"))):
         root = os.path.expanduser(data)
         if not os.path.isdir(root):
-            raise UsageError(f"--data folder {data!r} does not exist")
+            raise FileNotFoundError(f"`data` folder {data!r} does not exist")
         train_name = train_split or "train"
         val_name = val_split or "val"
         train = None
@@ -261,6 +260,6 @@ def subsample(split, count):
 def _missing_val(val, data, name, require_val):
     if val is None:
         if require_val:
-            raise UsageError(f"--data {data!r} has no split {name!r}")
-        warnings.warn(f"--data {data!r} has no validation split {name!r}: best.weights.h5 will be the last epoch", stacklevel=3)
+            raise ValueError(f"`data` {data!r} has no split {name!r}")
+        warnings.warn(f"`data` {data!r} has no validation split {name!r}: best.weights.h5 will be the last epoch", stacklevel=3)
     return val

@@ -46,11 +46,11 @@ def run(args):
     from keras_spp import export
 
     if args.format == "saved_model" and args.quantize != "none":
-        raise SystemExit("--quantize applies to --format tflite only")
+        raise ValueError("--quantize applies to --format tflite only")
     if args.calibration_dir and args.quantize != "int8":
-        raise SystemExit("--calibration-dir is calibration data for --quantize int8 only")
+        raise ValueError("--calibration-dir is calibration data for --quantize int8 only")
     if args.quantize == "int8" and not args.calibration_dir:
-        raise SystemExit("--quantize int8 needs --calibration-dir, a folder of representative images")
+        raise ValueError("--quantize int8 needs --calibration-dir, a folder of representative images")
     load_kwargs = {k: v for k, v in (("num_classes", args.num_classes), ("fc_units", args.fc_units)) if v is not None}
     if args.weights is not None:
         load_kwargs["weights"] = None if args.weights.lower() == "none" else args.weights
@@ -62,28 +62,22 @@ def run(args):
     sides = {"min_side": min_side, "max_side": args.max_side}
     if args.format == "saved_model":
         base, version = _saved_model_target(args.out or os.path.join("saved_models", args.name.split(".")[0]))
-        try:
-            path = export.export_saved_model(
-                model,
-                base,
-                padded_model=zoo.padded_model(model),
-                class_names=categories,
-                top_k=args.top_k,
-                image_size=args.image_size,
-                version=version,
-                **sides,
-            )
-        except FileExistsError as error:
-            raise SystemExit(str(error)) from None
+        path = export.export_saved_model(
+            model,
+            base,
+            padded_model=zoo.padded_model(model),
+            class_names=categories,
+            top_k=args.top_k,
+            image_size=args.image_size,
+            version=version,
+            **sides,
+        )
         report = {"format": "saved_model", "path": path, "signatures": list(export.SIGNATURES), **sides}
     else:
         out = args.out or args.name + ("" if args.quantize == "none" else f".{args.quantize}") + ".tflite"
         folder = {"image_size": args.image_size, "limit": args.max_images, **sides}
         calibration = export.read_image_folder(args.calibration_dir, **folder)[0] if args.calibration_dir else None
-        try:
-            report = export.export_tflite(model, out, quantize=args.quantize, representative_images=calibration)
-        except RuntimeError as error:
-            raise SystemExit(str(error)) from None
+        report = export.export_tflite(model, out, quantize=args.quantize, representative_images=calibration)
         report["format"] = "tflite"
         if args.quantize != "none":
             with tempfile.TemporaryDirectory() as tmp:

@@ -10,7 +10,7 @@ import pytest
 from keras_spp.layers import SpatialPyramidPooling
 from tests.training.conftest import CLASSES, write_image_folder
 from training.data import open_splits
-from training.evaluate import evaluate_model, topk_metrics
+from training.evaluation import evaluate_model, topk_metrics
 
 
 def colour_classifier():

@@ -1,11 +1,12 @@
 """`keras-spp demo`: one SPP network classifies photos at any size, alone or as one padded batch."""
 
-import os
 import pathlib
 
 import numpy as np
 
-SAMPLES = pathlib.Path(__file__).resolve().parent.parent / "samples"
+from keras_spp.export.image_decoding import IMAGE_EXTENSIONS
+
+SAMPLES = pathlib.Path(__file__).resolve().parents[2] / "samples"
 SIZES = ((224, 224), (160, 256), (288, 200))  # (height, width): the photo as shipped, then stretched two ways
 
 
@@ -23,9 +24,10 @@ def run(args):
 
     model = zoo.load(args.model)
     categories = zoo.get_metadata(args.model)["categories"]
-    paths = sorted(p for p in pathlib.Path(args.images).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    folder = pathlib.Path(args.images)
+    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS) if folder.is_dir() else []
     if not paths:
-        raise SystemExit(f"keras-spp demo: no .jpg/.jpeg/.png files in {args.images}")
+        raise FileNotFoundError(f"No {'/'.join(IMAGE_EXTENSIONS)} files in {args.images}")
     spp = keras.Model(model.inputs, model.get_layer("spp").output)
     print(f"{args.model}: {model.count_params():,} parameters; input (None, None, 3), raw RGB 0..255")
     print(f"SPP levels {model.get_layer('spp').levels}: every size below pools to {spp.output.shape[-1]} features\n")

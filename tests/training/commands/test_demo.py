@@ -3,7 +3,7 @@
 import re
 
 from training import cli
-from training.demo import SAMPLES, SIZES
+from training.commands.demo import SAMPLES, SIZES
 
 
 def test_demo_classifies_every_sample_at_every_size_and_batching_changes_nothing(capsys):

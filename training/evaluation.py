@@ -1,0 +1,128 @@
+"""Evaluation of a softmax classifier: top-1/top-5, loss and confusion matrix on a center crop, the full
+image and 10 views, and the report (`eval_<split>.json` + a confusion-matrix PNG per view) of a weights file.
+"""
+
+import json
+import os
+
+import numpy as np
+
+VIEW_NAMES = {"center": "center crop", "full": "full image", "10": "10 views (corners + center, flipped)"}
+
+
+def topk_metrics(probs, labels, num_classes):
+    """{"top1", "top5", "loss", "count", "confusion"} of probabilities `(N, C)` against int labels `(N,)`."""
+    probs, labels = np.asarray(probs, np.float64), np.asarray(labels, np.int64)
+    if len(labels) == 0:
+        raise ValueError(f"No examples to evaluate. Received: labels of shape {labels.shape}")
+    k = min(5, probs.shape[1])
+    top = np.argsort(-probs, axis=1, kind="stable")[:, :k]
+    confusion = np.zeros((num_classes, num_classes), np.int64)
+    np.add.at(confusion, (labels, top[:, 0]), 1)
+    picked = np.clip(probs[np.arange(len(labels)), labels], 1e-7, 1.0)
+    return {
+        "top1": float(np.mean(top[:, 0] == labels)),
+        "top5": float(np.mean((top == labels[:, None]).any(axis=1))),
+        "loss": float(-np.mean(np.log(picked))),
+        "count": int(len(labels)),
+        "confusion": confusion.tolist(),
+    }
+
+
+def evaluate_model(model, split, views=("center",), size=224, batch_size=32, padded_model=None,
+                   max_aspect=None, strategy=None, num_classes=None, full_size=None):
+    """Evaluates a softmax classifier on a `Split` with each view -> {view: topk_metrics(...)}.
+
+    Args:
+        model: takes `(B, H, W, 3)` raw 0..255 images and gives `(B, C)` probabilities.
+        split: a `training.data.Split`.
+        views: any of `"center"`, `"full"`, `"10"`.
+        size: crop size of the center and 10 views; they are cut from the image resized to a shorter side of
+            `resize_side_for(size)` (256 for 224).
+        full_size: the full view's shorter side (default that same `resize_side_for(size)`: the paper's
+            full view and crops come from one resized image).
+        padded_model: the `{"images", "image_sizes"}` twin used for `"full"` (default `zoo.padded_model(model)`).
+        strategy: a single-worker tf.distribute strategy (default: the current one).
+        num_classes: the confusion matrix's size (default the model's output width).
+
+    Example:
+    >>> results = evaluate_model(model, val_split, views=("center", "10"), size=224)   # doctest: +SKIP
+    >>> results["center"]["top1"]                                                     # doctest: +SKIP
+    """
+    import tensorflow as tf
+
+    from training.data import VIEWS, eval_dataset, resize_side_for
+    from training.loop import view_probs
+
+    strategy = strategy or tf.distribute.get_strategy()
+    num_classes = num_classes or int(model.output_shape[-1])
+    fixed = tuple(model.input_shape[1:3]) if not isinstance(model.input_shape, dict) else (None, None)
+    results = {}
+    for view in views:
+        if view not in VIEWS:
+            raise ValueError(f"`views` must be a subset of {', '.join(VIEWS)}. Received: view={view!r}")
+        net = model
+        if view == "full":
+            if None not in fixed:
+                raise ValueError(f"The full view needs a model that takes any input size; {model.name!r} takes only {fixed}")
+            if padded_model is None:
+                import zoo
+
+                padded_model = zoo.padded_model(model)
+            net = padded_model
+        elif None not in fixed and fixed != (size, size):
+            raise ValueError(f"{model.name!r} takes only {fixed[0]}x{fixed[1]} inputs; evaluate it at `size` {fixed[0]}")
+        view_size = (full_size or resize_side_for(size)) if view == "full" else size
+        replicas = strategy.num_replicas_in_sync
+        per_replica = max(1, batch_size // replicas)
+        dataset = strategy.distribute_datasets_from_function(
+            lambda ctx, view=view: eval_dataset(split, view=view, size=view_size, per_replica_batch=per_replica,
+                                                replicas_per_pipeline=replicas, max_aspect=max_aspect))
+        predict = tf.function(lambda x, net=net: view_probs(net, x), reduce_retracing=True)
+        probs, labels, weights = [], [], []
+        for inputs, y, w in dataset:
+            out = strategy.run(predict, args=(inputs,))
+            probs += [p.numpy() for p in strategy.experimental_local_results(out)]
+            labels += [t.numpy() for t in strategy.experimental_local_results(y)]
+            weights += [t.numpy() for t in strategy.experimental_local_results(w)]
+        keep = np.concatenate(weights) > 0
+        results[view] = topk_metrics(np.concatenate(probs)[keep], np.concatenate(labels)[keep], num_classes)
+    return results
+
+
+def run_config(weights):
+    """The run.json beside a weights file (what `train` wrote: model, classes, fc_units...), or {}."""
+    path = os.path.join(os.path.dirname(os.path.abspath(weights)), "run.json") if weights else None
+    if path and os.path.exists(path):
+        with open(path) as f:
+            return json.load(f)
+    return {}
+
+
+
+
+def check_classes(split, saved, num_classes):
+    """The class names to report: the run's (checked against the data's), else the data's."""
+    class_names = saved.get("class_names") or split.class_names
+    if saved.get("class_names") and set(split.class_names) - set(saved["class_names"]):
+        raise ValueError(f"The data's classes {split.class_names} are not the model's {saved['class_names']}")
+    if split.num_examples and len(split.class_names) > num_classes:
+        raise ValueError(f"The data has {len(split.class_names)} classes, the model {num_classes}")
+    return class_names
+
+
+def write_report(out, report, title):
+    """Writes `<out>/eval_<split>.json` and a confusion PNG per view (paths added to `report`); returns its path."""
+    from training.files import atomic_write_text
+    from training.plots import plot_confusion_matrix
+
+    os.makedirs(out, exist_ok=True)
+    split = report["split"]
+    for view, metrics in report["views"].items():
+        png = os.path.join(out, f"confusion_{split}_{view}.png")
+        plot_confusion_matrix(metrics["confusion"], report["class_names"], png,
+                              title=f"{title} {split} {VIEW_NAMES[view]}: top-1 {metrics['top1']:.3f}")
+        metrics["confusion_png"] = png
+    path = os.path.join(out, f"eval_{split}.json")
+    atomic_write_text(path, json.dumps(report, indent=2) + "\n")
+    return path
