@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo import loading, presets, registry, weights
+from tests.harness import run_preset_test
+from zoo import presets, registry, weights
 
 SHIPPED = [name for name in zoo.list_models() if "." in name]
 TINY = {"fc_units": 16, "num_classes": 3}
@@ -145,9 +146,4 @@ def test_register_preset_validates(tiny_preset, change, message):
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_presets(name):
-    metadata = zoo.get_metadata(name)
-    path = loading.preset_weights_path(name, metadata["weights"])
-    assert os.path.getsize(path) == metadata["weights"]["file_size"]
-    assert weights.sha256_of(path) == metadata["weights"]["sha256"]
-    assert metadata["recipe"].startswith("keras-spp ") and metadata["license"] and metadata["metrics"]
-    assert zoo.load(name).count_params() == metadata["num_params"]
+    run_preset_test(name)

@@ -1,9 +1,9 @@
-from tests.zoo.backbone_checks import check_backbone, conv_params
+from tests.harness import conv_params, run_backbone_test
 from zoo.convnet5.convnet5_backbone import convnet5_backbone
 
 
 def test_paper_map_sizes_at_224():
-    check_backbone(convnet5_backbone(), {"conv1": 55, "pool2": 27, "pool3": 13, "conv5": 13}, 256)
+    run_backbone_test(convnet5_backbone(), {"conv1": 55, "pool2": 27, "pool3": 13, "conv5": 13}, 256)
 
 
 def test_conv_parameters():

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from keras_spp.ops import conv_output_size
-from tests.zoo.layers.contract import check_layer_contract
+from tests.harness import run_layer_test
 from zoo.layers import CeilMaxPooling2D
 
 
@@ -66,7 +66,7 @@ def test_one_graph_serves_every_size():
 
 
 def test_layer_contract(tmp_path):
-    check_layer_contract(CeilMaxPooling2D(3, 2), (7, 8, 2), tmp_path)
+    run_layer_test(CeilMaxPooling2D, {"pool_size": 3, "strides": 2}, (7, 8, 2), None, tmp_path)
 
 
 def test_a_map_without_a_whole_output_cell_fails_cleanly():

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.zoo.layers.contract import check_layer_contract
+from tests.harness import run_layer_test
 from zoo.layers import LocalResponseNormalization
 
 
@@ -63,7 +63,7 @@ def test_converts_to_tflite_builtins_without_the_lrn_kernel():
 
 
 def test_layer_contract(tmp_path):
-    check_layer_contract(LocalResponseNormalization(3, alpha=1e-3), (5, 5, 6), tmp_path)
+    run_layer_test(LocalResponseNormalization, {"size": 3, "alpha": 1e-3}, (5, 5, 6), (5, 5, 6), tmp_path)
 
 
 def test_mixed_precision_keeps_the_dtype():

@@ -1,12 +1,12 @@
 import pytest
 
-from tests.zoo.backbone_checks import check_backbone, conv_params
+from tests.harness import conv_params, run_backbone_test
 from zoo.overfeat.overfeat_backbone import overfeat5_backbone, overfeat7_backbone, overfeat_backbone
 
 
 @pytest.mark.parametrize("builder, last", [(overfeat5_backbone, "conv5"), (overfeat7_backbone, "conv7")])
 def test_paper_map_sizes_at_224(builder, last):
-    check_backbone(builder(), {"pool1": 36, "pool2": 18, last: 18}, 512)
+    run_backbone_test(builder(), {"pool1": 36, "pool2": 18, last: 18}, 512)
 
 
 def test_conv_parameters():

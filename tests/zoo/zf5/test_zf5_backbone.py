@@ -1,10 +1,10 @@
-from tests.zoo.backbone_checks import check_backbone, conv_params, map_sizes
+from tests.harness import conv_params, map_sizes, run_backbone_test
 from zoo.zf5.zf5_backbone import zf5_backbone
 
 
 def test_paper_map_sizes_at_224_and_180():
     backbone = zf5_backbone()
-    check_backbone(backbone, {"conv1": 110, "pool1": 55, "conv2": 26, "pool2": 13, "conv5": 13}, 256)
+    run_backbone_test(backbone, {"conv1": 110, "pool1": 55, "conv2": 26, "pool2": 13, "conv5": 13}, 256)
     assert map_sizes(backbone, 180, 180)["conv5"] == (10, 10)
 
 
