@@ -70,7 +70,7 @@ def main():
     spp = tf.function(lambda x: spatial_pyramid_pool(x, LEVELS, "max"))
     t_conv = median_seconds(conv, (images,), max(3, args.repeats // 4))
     t_spp = median_seconds(spp, (conv5,), args.repeats)
-    rows.append(("SPP / ZF-5 conv stack forward, 224, batch %d" % b, t_spp, t_conv, t_spp / t_conv, "<= 0.01"))
+    rows.append((f"SPP / ZF-5 conv stack forward, 224, batch {b}", t_spp, t_conv, t_spp / t_conv, "<= 0.01"))
 
     sizes = rng.integers(8, 61, size=(b, 2)).astype("int32")
     padded = np.zeros((b, 60, 60, 256), "float32")

@@ -107,8 +107,8 @@ def main(argv=None):
           f"{args.num_classes} classes, TF {tf.__version__}, {os.cpu_count()} CPUs, "
           f"{len(tf.config.list_logical_devices('GPU'))} GPUs")
     print(f"models: {args.rounds} rounds x {args.steps} steps after {args.warmup} warm-up, taking turns; median round")
-    print(f"pipeline: {args.pipeline_batches} batches from {os.path.abspath(data) if data == args.data else 'generated JPEGs'} "
-          f"({examples} images)")
+    source = os.path.abspath(data) if data == args.data else "generated JPEGs"
+    print(f"pipeline: {args.pipeline_batches} batches from {source} ({examples} images)")
     print(f"{'':34} {'params':>12} {'images/s':>10} {'rounds':>24} {'ratio':>7}")
     base = median["zf5"]
     for name, label in (("zf5", "zf5 (6x6 pool + Flatten) train"), ("zf5_spp", "zf5_spp (SPP 6,3,2,1) train")):

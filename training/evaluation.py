@@ -2,6 +2,7 @@
 image and 10 views, and the report (`eval_<split>.json` + a confusion-matrix PNG per view) of a weights file.
 """
 
+import functools
 import json
 import os
 
@@ -51,7 +52,7 @@ def evaluate_model(model, split, views=("center",), size=224, batch_size=32, pad
     """
     import tensorflow as tf
 
-    from training.data import VIEWS, eval_dataset, resize_side_for
+    from training.data import VIEWS, resize_side_for
     from training.loop import view_probs
 
     strategy = strategy or tf.distribute.get_strategy()
@@ -76,8 +77,8 @@ def evaluate_model(model, split, views=("center",), size=224, batch_size=32, pad
         replicas = strategy.num_replicas_in_sync
         per_replica = max(1, batch_size // replicas)
         dataset = strategy.distribute_datasets_from_function(
-            lambda ctx, view=view: eval_dataset(split, view=view, size=view_size, per_replica_batch=per_replica,
-                                                replicas_per_pipeline=replicas, max_aspect=max_aspect))
+            functools.partial(_view_dataset, split, view=view, size=view_size, per_replica_batch=per_replica,
+                              replicas_per_pipeline=replicas, max_aspect=max_aspect))
         predict = tf.function(lambda x, net=net: view_probs(net, x), reduce_retracing=True)
         probs, labels, weights = [], [], []
         for inputs, y, w in dataset:
@@ -88,6 +89,12 @@ def evaluate_model(model, split, views=("center",), size=224, batch_size=32, pad
         keep = np.concatenate(weights) > 0
         results[view] = topk_metrics(np.concatenate(probs)[keep], np.concatenate(labels)[keep], num_classes)
     return results
+
+
+def _view_dataset(split, ctx, **kwargs):
+    from training.data import eval_dataset
+
+    return eval_dataset(split, **kwargs)
 
 
 def run_config(weights):

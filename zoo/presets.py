@@ -54,7 +54,8 @@ class Preset:
             raise ValueError(f"Preset {name!r}: `weights` needs a `path` or a `url`. Received: {self.weights!r}")
         if not re.fullmatch(r"[0-9a-f]{64}", str(weights.get("sha256", ""))):
             raise ValueError(
-                f"Preset {name!r}: `weights.sha256` must be 64 lowercase hex digits. Received: {weights.get('sha256')!r}"
+                f"Preset {name!r}: `weights.sha256` must be 64 lowercase hex digits. "
+                f"Received: {weights.get('sha256')!r}"
             )
         size = weights.get("file_size")
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:

@@ -180,9 +180,10 @@ def _check_classifier(model, padded_model, side):
         sizes = np.array([[side, side]], "int32")
         padded = np.asarray(padded_model({"images": probe, "image_sizes": sizes}, training=False))
         if padded.shape != probabilities.shape or not np.allclose(padded, probabilities, atol=1e-4):
+            same = padded.shape == probabilities.shape
             raise ValueError(
                 f"`padded_model` must be the padded twin of `model` (same weights); on one {side}x{side} image "
-                f"they disagree: max difference {np.max(np.abs(padded - probabilities)) if padded.shape == probabilities.shape else padded.shape}"
+                f"they disagree: max difference {np.max(np.abs(padded - probabilities)) if same else padded.shape}"
             )
     return probabilities.shape[1]
 

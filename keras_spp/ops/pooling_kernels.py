@@ -7,8 +7,8 @@ sum both factor over the two axes of a rectangle.
   cell indices clamped into each bin (`min(start + k, end - 1)`): a repeated cell cannot change a max and
   is masked out of a sum: one gather of `n x K` cells and a reduction. Known sizes skip all index
   arithmetic: a level whose bins have one width and one stride is a VALID max/avg pool (13x13 into
-  6, 3 and 2 bins all are), any other one constant slice and reduction per bin. Only gather, slice, min/max, reduce, select,
-  reshape: TFLite builtins, so a model converts with dynamic height and width.
+  6, 3 and 2 bins all are), any other one constant slice and reduction per bin. Only gather, slice,
+  min/max, reduce, select, reshape: TFLite builtins, so a model converts with dynamic height and width.
 * `padded_pyramid`: a padded batch with a valid `(height, width)` per image. The cut points of all
   levels split each image into at most `(2L - 1) x (2L - 1)` elementary rectangles (`L` = total bins a
   side over the levels); one `unsorted_segment_max` (or sum) pass over the batch reduces every valid cell

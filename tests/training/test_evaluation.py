@@ -76,7 +76,7 @@ def test_cli_reports_json_and_confusion_pngs_for_a_trained_run(mirrored_run, ima
     report = json.loads((out / "eval_val.json").read_text())
     assert report["model"] == "zf5_spp" and report["class_names"] == list(CLASSES)
     assert set(report["views"]) == {"center", "full", "10"} and report["full_size"] == 73  # 64 * 256 / 224
-    for view, metrics in report["views"].items():
+    for metrics in report["views"].values():
         assert metrics["count"] == 12 and 0 <= metrics["top1"] <= metrics["top5"] <= 1
         assert os.path.getsize(metrics["confusion_png"]) > 0
     # The center view at the training size is what training measured for the best epoch.

@@ -52,8 +52,8 @@ def test_load_verifies_loads_and_attaches_metadata(tiny_preset):
     assert loaded.metadata["categories"] == CATEGORIES and loaded.metadata["num_params"] == loaded.count_params()
     presets = [n for n in zoo.list_models() if n.startswith("zf5_spp.")]
     assert name in presets and zoo.get_metadata("zf5_spp")["default_preset"] == presets[0]  # the first one
-    for weights in ("tiny-test", name):  # keras.applications style: weights= a preset of the model
-        np.testing.assert_allclose(np.asarray(zoo.load("zf5_spp", weights=weights)(x)), np.asarray(model(x)), rtol=1e-6)
+    for preset in ("tiny-test", name):  # keras.applications style: weights= a preset of the model
+        np.testing.assert_allclose(np.asarray(zoo.load("zf5_spp", weights=preset)(x)), np.asarray(model(x)), rtol=1e-6)
     with pytest.raises(ValueError, match=r"weights='imagenet' is neither .* presets: \[.*'zf5_spp.tiny-test'\]"):
         zoo.load("zf5_spp", weights="imagenet")
     trained = zoo.backbone(name)

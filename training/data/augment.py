@@ -104,7 +104,7 @@ def ten_crops(image, size, resize_side):
     shape = tf.shape(image)
     h, w = shape[0], shape[1]
     corners = [(0, 0), (0, w - size), (h - size, 0), (h - size, w - size), ((h - size) // 2, (w - size) // 2)]
-    crops = tf.stack([image[t : t + size, l : l + size] for t, l in corners])
+    crops = tf.stack([image[top : top + size, left : left + size] for top, left in corners])
     crops = tf.concat([crops, tf.reverse(crops, axis=[2])], axis=0)
     return tf.ensure_shape(crops, [10, size, size, 3])
 

@@ -26,7 +26,8 @@ def test_matches_caffe_formula(size, alpha, beta, bias):
 
 # (size, alpha, beta, bias): zf5's, a strong alpha, beta != 0.75 (the `pow` path), a window wider than C=2.
 CASES = [
-    (3, 5e-5, 0.75, 1.0), (3, 0.3, 0.75, 1.0), (5, 1e-4, 0.75, 2.0), (1, 0.5, 0.5, 1.0), (5, 0.7, 1.3, 0.5), (7, 0.2, 0.6, 3.0),
+    (3, 5e-5, 0.75, 1.0), (3, 0.3, 0.75, 1.0), (5, 1e-4, 0.75, 2.0),
+    (1, 0.5, 0.5, 1.0), (5, 0.7, 1.3, 0.5), (7, 0.2, 0.6, 3.0),
 ]  # fmt: skip
 
 
