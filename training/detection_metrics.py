@@ -116,7 +116,7 @@ def evaluate_detections(detections, ground_truths, class_names, iou_threshold=0.
             "ap_11point": average_precision(recall, precision, True) if positives else float("nan"),
             "ap_all_point": average_precision(recall, precision, False) if positives else float("nan"),
             "num_positives": positives,
-            "num_detections": int(len(score)),
+            "num_detections": len(score),
             "true_positives": int(tp[-1]) if len(tp) else 0,
             "false_positives": int(fp[-1]) if len(fp) else 0,
         }

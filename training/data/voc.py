@@ -9,7 +9,7 @@ after clipping, an unknown class name, a corrupt image or XML is a ValueError na
 
 import dataclasses
 import os
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 import numpy as np
 

@@ -91,7 +91,7 @@ def sample_windows(labels, batch_size=128, fg_fraction=0.25, seed=None):
     labels = np.asarray(labels).reshape(-1)
     foreground = np.flatnonzero(labels > 0)
     background = np.flatnonzero(labels == 0)
-    num_fg = min(int(round(batch_size * fg_fraction)), len(foreground))
+    num_fg = min(round(batch_size * fg_fraction), len(foreground))
     num_bg = min(batch_size - num_fg, len(background))
     return np.concatenate([rng.choice(foreground, num_fg, replace=False),
                            rng.choice(background, num_bg, replace=False)]).astype(np.int64)
