@@ -1,0 +1,1 @@
+"""SPP-net detector: proposals, scales, features, head, box coding, post-processing."""
