@@ -6,8 +6,8 @@ the top-k across classes in one op. It filters by score before NMS; the result i
 after, since greedy NMS only lets a box be suppressed by higher-scoring ones.
 """
 
-import numbers
 
+from keras_spp.validation import positive_int
 from zoo.detection.box_coding import clip_boxes, decode_boxes
 
 
@@ -79,5 +79,4 @@ def _check_arguments(nms_iou, min_score, max_detections):
         raise ValueError(f"`nms_iou` must be in (0, 1]. Received: nms_iou={nms_iou}")
     if not 0 <= min_score <= 1:
         raise ValueError(f"`min_score` must be in [0, 1]. Received: min_score={min_score}")
-    if isinstance(max_detections, bool) or not isinstance(max_detections, numbers.Integral) or max_detections < 1:
-        raise ValueError(f"`max_detections` must be a positive int. Received: max_detections={max_detections}")
+    positive_int(max_detections, "max_detections")

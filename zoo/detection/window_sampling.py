@@ -11,6 +11,7 @@ of `gt_boxes`. An image without ground truth gives no background either (IoU 0 i
 
 import numpy as np
 
+from keras_spp.validation import positive_int
 from zoo.detection.box_coding import box_iou, encode_boxes
 
 IGNORE = -1
@@ -83,8 +84,7 @@ def sample_windows(labels, batch_size=128, fg_fraction=0.25, seed=None):
     >>> sorted(sample_windows(labels, batch_size=4, fg_fraction=0.5, seed=0)[:2].tolist())
     [0, 4]
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"`batch_size` must be a positive int. Received: batch_size={batch_size}")
+    positive_int(batch_size, "batch_size")
     if not 0 <= fg_fraction <= 1:
         raise ValueError(f"`fg_fraction` must be in [0, 1]. Received: fg_fraction={fg_fraction}")
     rng = np.random.default_rng(seed)
