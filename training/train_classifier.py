@@ -1,8 +1,7 @@
 """Training a zoo classifier: single-size, multi-size or on full images, on any tf.distribute strategy.
 
-`train(TrainConfig(model="zf5_spp", data="../shared/data/imagenette", sizes=[224, 180]))` writes to the run
-folder checkpoints/ckpt.npz (resumed automatically, at the same epoch and step), logs/ (TensorBoard),
-metrics.csv, curves.png, best.weights.h5 (best val top-1) and run.json. `keras-spp train` is its command.
+`train(TrainConfig(model="zf5_spp", data="data/imagenette", sizes=[224, 180]))` writes checkpoints/ckpt.npz
+(resumed at the same epoch and step), logs/, metrics.csv, curves.png, best.weights.h5 and run.json.
 """
 
 import dataclasses
@@ -25,9 +24,8 @@ RESUME_KEYS = (
 class TrainConfig:
     """Everything a training run needs; the fields are `keras-spp train`'s flags (`--batch-size`: batch_size).
 
-    `sizes` is a list of sizes used in turn, or stages `[(sizes, epochs or None), ...]` (the last stage may
-    leave its count out); `size_range` `(low, high)` draws one size per epoch instead. See
-    `training.data.epoch_sizes`, `train_dataset` and `make_optimizer` for the rest.
+    `sizes`: sizes used in turn, or stages `[(sizes, epochs or None), ...]`; `size_range` `(low, high)` draws
+    one per epoch instead (`training.data.epoch_sizes`). The rest: `train_dataset`, `make_optimizer`, `Trainer`.
     """
 
     model: str
@@ -100,11 +98,6 @@ def resume_key(config, num_classes, sizes=None, train_fingerprint=""):
     key = {k: getattr(config, k) for k in RESUME_KEYS if hasattr(config, k)}
     key.update(epoch_sizes=list(sizes or []), num_classes=num_classes, train_data=train_fingerprint)
     return key
-
-
-def resume_differences(saved, now):
-    """`{key: (checkpoint value, value now)}` for each setting that differs; empty when it may be resumed."""
-    return {k: (saved.get(k), v) for k, v in now.items() if saved.get(k) != v}
 
 
 @dataclasses.dataclass
@@ -196,7 +189,8 @@ def _fit(config, run):
     state = {"epoch": 0, "step": 0, "history": [], "best": None, "partial": None, "config": key}
     path = ckpt.checkpoint_path(run.out)
     if os.path.exists(path):
-        differences = resume_differences(ckpt.read_state(path)["config"], key)
+        saved = ckpt.read_state(path)["config"]
+        differences = {k: (saved.get(k), v) for k, v in key.items() if saved.get(k) != v}
         if differences:
             raise ResumeMismatch(path, differences)
         state = ckpt.restore_checkpoint(path, model.variables, optimizer.variables)

@@ -184,8 +184,8 @@ def _verify(model, flatbuffer, image, quantize):
         raise RuntimeError(
             f"The {quantize!r} TFLite conversion succeeded but LiteRT cannot run the result on a "
             f"{image.shape[1]}x{image.shape[2]} image (nothing written): {str(error).rstrip('.')}. With int8, a "
-            "layer that pads with an extreme constant (e.g. the dtype's lowest value) ruins the calibrated ranges; pad with a "
-            "value from the data instead."
+            "layer that pads with an extreme constant (e.g. the dtype's lowest value) ruins the calibrated "
+            "ranges; pad with a value from the data instead."
         ) from error
     expected = np.asarray(model(image, training=False), "float32")
     return {"probe_max_abs_diff": float(np.abs(got - expected).max())}
