@@ -75,7 +75,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         path = export_saved_model(model, tmp, padded_model=zoo.padded_model(model), max_side=1024)
         serving = tf.saved_model.load(path).signatures["serving_default"]
-        lite = TFLiteClassifier(export_tflite(model, os.path.join(tmp, "model.tflite"))["path"], num_threads=os.cpu_count())
+        lite = TFLiteClassifier(
+            export_tflite(model, os.path.join(tmp, "model.tflite"))["path"], num_threads=os.cpu_count()
+        )
 
         rng = np.random.default_rng(0)
         backends = {
@@ -83,8 +85,10 @@ def main():
             "SavedModel": lambda x: serving(images=tf.constant(x))["probabilities"].numpy(),
             "TFLite float": lite,
         }
-        print(f"{args.model} (num_classes={args.num_classes}, fc_units={args.fc_units}), {os.cpu_count()} CPUs, "
-              f"TF {tf.__version__}, {args.runs} runs after 3 warm-up, one image per call, backends in turn")
+        print(
+            f"{args.model} (num_classes={args.num_classes}, fc_units={args.fc_units}), {os.cpu_count()} CPUs, "
+            f"TF {tf.__version__}, {args.runs} runs after 3 warm-up, one image per call, backends in turn"
+        )
         print(f"{'size':>9} {'backend':<14} {'p50 ms':>8} {'p99 ms':>8}")
         ratios = {}
         for side in (int(s) for s in args.sizes.split(",")):
@@ -103,8 +107,10 @@ def main():
             serve(image)
         one = throughput(serve, images, 1, args.calls * 2)
         eight = throughput(serve, images, 8, args.calls)
-        print(f"SavedModel throughput, mixed sizes ~224: 1 thread {one:.1f} img/s, 8 threads {eight:.1f} img/s, "
-              f"ratio {eight / one:.2f}x")
+        print(
+            f"SavedModel throughput, mixed sizes ~224: 1 thread {one:.1f} img/s, 8 threads {eight:.1f} img/s, "
+            f"ratio {eight / one:.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -71,7 +71,9 @@ def pipeline_rate(data, args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=DEFAULT_DATA, help="image folder (<split>/<class>/*.jpg); generated if absent")
+    parser.add_argument(
+        "--data", default=DEFAULT_DATA, help="image folder (<split>/<class>/*.jpg); generated if absent"
+    )
     parser.add_argument("--size", type=int, default=224)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--num-classes", type=int, default=10)
@@ -103,9 +105,11 @@ def main(argv=None):
             data = generated_folder(tmp)
         pipeline, examples = pipeline_rate(data, args)
 
-    print(f"keras-spp training throughput: {args.size}x{args.size}, batch {args.batch_size}, fc {args.fc_units}, "
-          f"{args.num_classes} classes, TF {tf.__version__}, {os.cpu_count()} CPUs, "
-          f"{len(tf.config.list_logical_devices('GPU'))} GPUs")
+    print(
+        f"keras-spp training throughput: {args.size}x{args.size}, batch {args.batch_size}, fc {args.fc_units}, "
+        f"{args.num_classes} classes, TF {tf.__version__}, {os.cpu_count()} CPUs, "
+        f"{len(tf.config.list_logical_devices('GPU'))} GPUs"
+    )
     print(f"models: {args.rounds} rounds x {args.steps} steps after {args.warmup} warm-up, taking turns; median round")
     source = os.path.abspath(data) if data == args.data else "generated JPEGs"
     print(f"pipeline: {args.pipeline_batches} batches from {source} ({examples} images)")
@@ -115,10 +119,14 @@ def main(argv=None):
         spread = ", ".join(f"{r:.1f}" for r in rates[name])
         print(f"{label:34} {params[name]:>12,} {median[name]:>10.1f} {spread:>24} {median[name] / base:>6.2f}x")
     slowest = min(median.values())
-    print(f"{'input pipeline alone':34} {'':>12} {pipeline:>10.1f} {'':>24} {pipeline / slowest:>6.2f}x "
-          "(vs the slower model)")
-    print(f"zf5_spp / zf5: {median['zf5_spp'] / base:.3f} (goal >= 0.95); "
-          f"pipeline / model: {pipeline / slowest:.1f}x (goal >= 3x)")
+    print(
+        f"{'input pipeline alone':34} {'':>12} {pipeline:>10.1f} {'':>24} {pipeline / slowest:>6.2f}x "
+        "(vs the slower model)"
+    )
+    print(
+        f"zf5_spp / zf5: {median['zf5_spp'] / base:.3f} (goal >= 0.95); "
+        f"pipeline / model: {pipeline / slowest:.1f}x (goal >= 3x)"
+    )
     return 0
 
 

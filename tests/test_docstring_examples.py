@@ -13,7 +13,8 @@ import zoo
 MODULES = sorted(
     name
     for package in (keras_spp, zoo, training)
-    for name in [package.__name__] + [info.name for info in pkgutil.walk_packages(package.__path__, package.__name__ + ".")]
+    for name in [package.__name__]
+    + [info.name for info in pkgutil.walk_packages(package.__path__, package.__name__ + ".")]
 )
 
 

@@ -23,7 +23,9 @@ USER_ERRORS = (ValueError, TypeError, OSError, RuntimeError)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="keras-spp", description="SPP-net for Keras 3: demo, train, evaluate, export.")
+    parser = argparse.ArgumentParser(
+        prog="keras-spp", description="SPP-net for Keras 3: demo, train, evaluate, export."
+    )
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, help_text in COMMANDS.items():

@@ -86,8 +86,10 @@ def evaluate_detections(detections, ground_truths, class_names, iou_threshold=0.
     1.0
     """
     if len(detections) != len(ground_truths):
-        raise ValueError(f"`detections` and `ground_truths` must have one item per image. Received: "
-                         f"{len(detections)} and {len(ground_truths)} items")
+        raise ValueError(
+            f"`detections` and `ground_truths` must have one item per image. Received: "
+            f"{len(detections)} and {len(ground_truths)} items"
+        )
     classes, curves = {}, {}
     for k, name in enumerate(class_names):
         outcomes, scores, positives = [], [], 0
@@ -125,8 +127,13 @@ def evaluate_detections(detections, ground_truths, class_names, iou_threshold=0.
         values = [c[key] for c in classes.values() if c["num_positives"]]
         return float(np.mean(values)) if values else float("nan")
 
-    return {"map_11point": mean("ap_11point"), "map_all_point": mean("ap_all_point"),
-            "iou_threshold": float(iou_threshold), "classes": classes, "curves": curves}
+    return {
+        "map_11point": mean("ap_11point"),
+        "map_all_point": mean("ap_all_point"),
+        "iou_threshold": float(iou_threshold),
+        "classes": classes,
+        "curves": curves,
+    }
 
 
 def plot_pr_curves(report, path, title=None):
@@ -151,9 +158,17 @@ def plot_pr_curves(report, path, title=None):
         recall = np.concatenate([[0.0], curve["recall"]])
         precision = np.concatenate([[1.0], curve["precision"]])
         axis.plot(recall, precision, drawstyle="steps-post", label=f"{name} (AP11 {ap:.3f})")
-    axis.set(xlabel="recall", ylabel="precision", xlim=(0, 1.01), ylim=(0, 1.01),
-             title=title or (f"mAP@{report['iou_threshold']:g}: {report['map_11point']:.3f} (11-point), "
-                             f"{report['map_all_point']:.3f} (all-point)"))
+    axis.set(
+        xlabel="recall",
+        ylabel="precision",
+        xlim=(0, 1.01),
+        ylim=(0, 1.01),
+        title=title
+        or (
+            f"mAP@{report['iou_threshold']:g}: {report['map_11point']:.3f} (11-point), "
+            f"{report['map_all_point']:.3f} (all-point)"
+        ),
+    )
     axis.grid(alpha=0.3)
     if report["curves"]:
         axis.legend(loc="lower left", fontsize=8)

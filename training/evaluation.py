@@ -30,8 +30,18 @@ def topk_metrics(probs, labels, num_classes):
     }
 
 
-def evaluate_model(model, split, views=("center",), size=224, batch_size=32, padded_model=None,
-                   max_aspect=None, strategy=None, num_classes=None, full_size=None):
+def evaluate_model(
+    model,
+    split,
+    views=("center",),
+    size=224,
+    batch_size=32,
+    padded_model=None,
+    max_aspect=None,
+    strategy=None,
+    num_classes=None,
+    full_size=None,
+):
     """Evaluates a softmax classifier on a `Split` with each view -> {view: topk_metrics(...)}.
 
     Args:
@@ -65,20 +75,32 @@ def evaluate_model(model, split, views=("center",), size=224, batch_size=32, pad
         net = model
         if view == "full":
             if None not in fixed:
-                raise ValueError(f"The full view needs a model that takes any input size; {model.name!r} takes only {fixed}")
+                raise ValueError(
+                    f"The full view needs a model that takes any input size; {model.name!r} takes only {fixed}"
+                )
             if padded_model is None:
                 import zoo
 
                 padded_model = zoo.padded_model(model)
             net = padded_model
         elif None not in fixed and fixed != (size, size):
-            raise ValueError(f"{model.name!r} takes only {fixed[0]}x{fixed[1]} inputs; evaluate it at `size` {fixed[0]}")
+            raise ValueError(
+                f"{model.name!r} takes only {fixed[0]}x{fixed[1]} inputs; evaluate it at `size` {fixed[0]}"
+            )
         view_size = (full_size or resize_side_for(size)) if view == "full" else size
         replicas = strategy.num_replicas_in_sync
         per_replica = max(1, batch_size // replicas)
         dataset = strategy.distribute_datasets_from_function(
-            functools.partial(_view_dataset, split, view=view, size=view_size, per_replica_batch=per_replica,
-                              replicas_per_pipeline=replicas, max_aspect=max_aspect))
+            functools.partial(
+                _view_dataset,
+                split,
+                view=view,
+                size=view_size,
+                per_replica_batch=per_replica,
+                replicas_per_pipeline=replicas,
+                max_aspect=max_aspect,
+            )
+        )
         predict = tf.function(lambda x, net=net: view_probs(net, x), reduce_retracing=True)
         probs, labels, weights = [], [], []
         for inputs, y, w in dataset:
@@ -106,8 +128,6 @@ def run_config(weights):
     return {}
 
 
-
-
 def check_classes(split, saved, num_classes):
     """The class names to report: the run's (checked against the data's), else the data's."""
     class_names = saved.get("class_names") or split.class_names
@@ -127,8 +147,12 @@ def write_report(out, report, title):
     split = report["split"]
     for view, metrics in report["views"].items():
         png = os.path.join(out, f"confusion_{split}_{view}.png")
-        plot_confusion_matrix(metrics["confusion"], report["class_names"], png,
-                              title=f"{title} {split} {VIEW_NAMES[view]}: top-1 {metrics['top1']:.3f}")
+        plot_confusion_matrix(
+            metrics["confusion"],
+            report["class_names"],
+            png,
+            title=f"{title} {split} {VIEW_NAMES[view]}: top-1 {metrics['top1']:.3f}",
+        )
         metrics["confusion_png"] = png
     path = os.path.join(out, f"eval_{split}.json")
     atomic_write_text(path, json.dumps(report, indent=2) + "\n")

@@ -82,8 +82,9 @@ class ClassifierSteps:
             probs = tf.cast(self.train_model(inputs, training=True), tf.float32)
             if self.label_smoothing:
                 targets = tf.one_hot(labels, tf.shape(probs)[-1], dtype=tf.float32)
-                per_example = keras.losses.categorical_crossentropy(targets, probs,
-                                                                    label_smoothing=self.label_smoothing)
+                per_example = keras.losses.categorical_crossentropy(
+                    targets, probs, label_smoothing=self.label_smoothing
+                )
             else:
                 per_example = keras.losses.sparse_categorical_crossentropy(labels, probs)
             loss = tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch)
@@ -105,7 +106,12 @@ class ClassifierSteps:
         k = tf.minimum(5, tf.shape(probs)[-1])
         top5 = tf.reduce_any(tf.equal(tf.math.top_k(probs, k).indices, labels[:, None]), axis=-1)
         top1 = tf.equal(tf.argmax(probs, -1, output_type=tf.int32), labels)
-        sums = [per_example * weights, tf.cast(top1, tf.float32) * weights, tf.cast(top5, tf.float32) * weights, weights]
+        sums = [
+            per_example * weights,
+            tf.cast(top1, tf.float32) * weights,
+            tf.cast(top5, tf.float32) * weights,
+            weights,
+        ]
         return [tf.reduce_sum(s) for s in sums]
 
     def _evaluate(self, model, batch):
@@ -120,8 +126,12 @@ def evaluate_sums(step, dataset):
     for batch in dataset:
         totals += np.array([float(v) for v in step(batch)])
     count = max(totals[3], 1.0)
-    return {"loss": float(totals[0] / count), "top1": float(totals[1] / count), "top5": float(totals[2] / count),
-            "count": int(totals[3])}
+    return {
+        "loss": float(totals[0] / count),
+        "top1": float(totals[1] / count),
+        "top5": float(totals[2] / count),
+        "count": int(totals[3]),
+    }
 
 
 class Trainer:
@@ -144,8 +154,23 @@ class Trainer:
         on_epoch_end: optional callable(state) after each epoch's checkpoint (chief only), e.g. for plots.
     """
 
-    def __init__(self, steps, train_data, val_data, val_model, epochs, steps_per_epoch, out_dir, state, chief=True,
-                 checkpoint_steps=0, checkpoint_minutes=10.0, verbose=1, log_every=20, on_epoch_end=None):
+    def __init__(
+        self,
+        steps,
+        train_data,
+        val_data,
+        val_model,
+        epochs,
+        steps_per_epoch,
+        out_dir,
+        state,
+        chief=True,
+        checkpoint_steps=0,
+        checkpoint_minutes=10.0,
+        verbose=1,
+        log_every=20,
+        on_epoch_end=None,
+    ):
         self.steps, self.train_data, self.val_data, self.val_model = steps, train_data, val_data, val_model
         self.epochs, self.steps_per_epoch, self.out_dir, self.state = epochs, steps_per_epoch, out_dir, state
         self.chief, self.verbose, self.log_every = chief, verbose, log_every
@@ -193,8 +218,9 @@ class Trainer:
             sums = np.array(partial["sums"] if partial else [0.0, 0.0, 0.0])
             shapes = set(tuple(s) for s in (partial["shapes"] if partial else []))
             seconds = partial["seconds"] if partial else 0.0
-            bar = keras.utils.Progbar(self.steps_per_epoch, verbose=self.verbose if self.chief else 0,
-                                      stateful_metrics=["loss", "acc", "lr"])
+            bar = keras.utils.Progbar(
+                self.steps_per_epoch, verbose=self.verbose if self.chief else 0, stateful_metrics=["loss", "acc", "lr"]
+            )
             if self.verbose and self.chief:
                 print(f"Epoch {epoch + 1}/{self.epochs}" + (f" (resumed at step {first})" if first else ""), flush=True)
             if first:
@@ -214,15 +240,25 @@ class Trainer:
                     self._scalars("step", {"loss": loss, "accuracy": acc, "learning_rate": self._lr()}, global_step)
                 now = time.monotonic()
                 due = (self.checkpoint_steps and global_step % self.checkpoint_steps == 0) or (
-                    self.checkpoint_minutes and now - self.last_save > 60 * self.checkpoint_minutes)
+                    self.checkpoint_minutes and now - self.last_save > 60 * self.checkpoint_minutes
+                )
                 if due and step + 1 < self.steps_per_epoch:
-                    state["partial"] = {"sums": sums.tolist(), "shapes": sorted(shapes),
-                                        "seconds": seconds + now - tick}
+                    state["partial"] = {
+                        "sums": sums.tolist(),
+                        "shapes": sorted(shapes),
+                        "seconds": seconds + now - tick,
+                    }
                     self.save()
             seconds += time.monotonic() - tick
-            record = {"epoch": epoch + 1, "loss": float(sums[0] / sums[2]), "accuracy": float(sums[1] / sums[2]),
-                      "input_shapes": [list(s) for s in sorted(shapes)], "seconds": seconds,
-                      "images_per_second": float(sums[2] / max(seconds, 1e-9)), "learning_rate": self._lr()}
+            record = {
+                "epoch": epoch + 1,
+                "loss": float(sums[0] / sums[2]),
+                "accuracy": float(sums[1] / sums[2]),
+                "input_shapes": [list(s) for s in sorted(shapes)],
+                "seconds": seconds,
+                "images_per_second": float(sums[2] / max(seconds, 1e-9)),
+                "learning_rate": self._lr(),
+            }
             if self.val_data is not None:
                 val = evaluate_sums(eval_step, self.val_data)
                 record.update({f"val_{k}": v for k, v in val.items() if k != "count"})
@@ -231,14 +267,19 @@ class Trainer:
             metric = float(record.get("val_top1", epoch + 1))  # without validation the last epoch is best
             improved = state.get("best") is None or metric > state["best"]["metric"]
             if improved:
-                state["best"] = {"epoch": epoch + 1, "metric": metric,
-                                 "name": "val_top1" if "val_top1" in record else "epoch"}
+                state["best"] = {
+                    "epoch": epoch + 1,
+                    "metric": metric,
+                    "name": "val_top1" if "val_top1" in record else "epoch",
+                }
                 self.save_best()
             state.update(epoch=epoch + 1, step=0, partial=None)
             self.save()
             if self.chief and self.verbose:
                 text = " - ".join(f"{k}: {v:.4f}" for k, v in record.items() if isinstance(v, float) and k != "seconds")
-                print(f"epoch {epoch + 1}: {text} - input {sorted(shapes)}" + (" *best*" if improved else ""), flush=True)
+                print(
+                    f"epoch {epoch + 1}: {text} - input {sorted(shapes)}" + (" *best*" if improved else ""), flush=True
+                )
             if self.chief and self.on_epoch_end:
                 self.on_epoch_end(state)
         if self.writer is not None:

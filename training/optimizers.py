@@ -23,11 +23,16 @@ def make_optimizer(name, lr, total_steps, schedule="cosine", warmup_steps=0, mom
     warmup_steps = int(min(warmup_steps, max(total_steps - 1, 0)))
     if schedule == "cosine":
         rate = keras.optimizers.schedules.CosineDecay(
-            lr if not warmup_steps else 0.0, max(total_steps - warmup_steps, 1), alpha=0.0,
-            warmup_target=lr if warmup_steps else None, warmup_steps=warmup_steps)
+            lr if not warmup_steps else 0.0,
+            max(total_steps - warmup_steps, 1),
+            alpha=0.0,
+            warmup_target=lr if warmup_steps else None,
+            warmup_steps=warmup_steps,
+        )
     elif schedule == "step":
         rate = keras.optimizers.schedules.PiecewiseConstantDecay(
-            [max(int(total_steps * 0.5), 1), max(int(total_steps * 0.75), 2)], [lr, lr / 10, lr / 100])
+            [max(int(total_steps * 0.5), 1), max(int(total_steps * 0.75), 2)], [lr, lr / 10, lr / 100]
+        )
     else:
         rate = lr
     if name == "sgd":

@@ -83,7 +83,7 @@ def cpu_has_bf16():
 
 
 def mixed_precision_policy():
-    """"mixed_float16" with a GPU, "mixed_bfloat16" on a bf16 CPU or TPU, else "float32" (with a warning)."""
+    """ "mixed_float16" with a GPU, "mixed_bfloat16" on a bf16 CPU or TPU, else "float32" (with a warning)."""
     import tensorflow as tf
 
     if tf.config.list_logical_devices("TPU"):

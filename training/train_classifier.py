@@ -145,16 +145,27 @@ def train(config):
         os.remove(path)
     if config.resume and not os.path.exists(path):
         raise FileNotFoundError(f"`resume`: no checkpoint at {path!r}")
-    train_split, val_split = open_splits(config.data, config.train_split, config.val_split, config.data_dir,
-                                         check_images=not config.no_check_images)
+    train_split, val_split = open_splits(
+        config.data, config.train_split, config.val_split, config.data_dir, check_images=not config.no_check_images
+    )
     if val_split is not None and config.val_examples:
         val_split = subsample(val_split, config.val_examples)
     _, task_id, num_workers = worker_info(strategy)
-    run = Run(strategy, chief, replicas, task_id, num_workers, out, train_split, val_split,
-              num_classes=len(train_split.class_names),
-              sizes=epoch_sizes(config.epochs, config.sizes, config.size_range, config.seed),
-              steps_per_epoch=config.steps_per_epoch or max(1, train_split.num_examples // config.batch_size),
-              policy=mixed_precision_policy() if config.mixed_precision else "float32", started=started)
+    run = Run(
+        strategy,
+        chief,
+        replicas,
+        task_id,
+        num_workers,
+        out,
+        train_split,
+        val_split,
+        num_classes=len(train_split.class_names),
+        sizes=epoch_sizes(config.epochs, config.sizes, config.size_range, config.seed),
+        steps_per_epoch=config.steps_per_epoch or max(1, train_split.num_examples // config.batch_size),
+        policy=mixed_precision_policy() if config.mixed_precision else "float32",
+        started=started,
+    )
     previous_policy = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(run.policy)
     try:
@@ -177,10 +188,18 @@ def _fit(config, run):
     strategy, steps_per_epoch = run.strategy, run.steps_per_epoch
     keras.utils.set_random_seed(config.seed)
     with strategy.scope():
-        model, train_model = build_models(config.model, run.num_classes, config.fc_units, config.dropout,
-                                          config.weights, padded=config.full_image)
-        optimizer = make_optimizer(config.optimizer, config.lr, config.epochs * steps_per_epoch, config.schedule,
-                                   config.warmup_epochs * steps_per_epoch, config.momentum, config.weight_decay)
+        model, train_model = build_models(
+            config.model, run.num_classes, config.fc_units, config.dropout, config.weights, padded=config.full_image
+        )
+        optimizer = make_optimizer(
+            config.optimizer,
+            config.lr,
+            config.epochs * steps_per_epoch,
+            config.schedule,
+            config.warmup_epochs * steps_per_epoch,
+            config.momentum,
+            config.weight_decay,
+        )
         if run.policy == "mixed_float16":
             optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         optimizer.build(train_model.trainable_variables)
@@ -201,12 +220,22 @@ def _fit(config, run):
     def train_data(start_epoch, start_step):
         def fn(ctx):
             return train_dataset(
-                run.train_split, sizes=run.sizes, steps_per_epoch=steps_per_epoch,
+                run.train_split,
+                sizes=run.sizes,
+                steps_per_epoch=steps_per_epoch,
                 per_replica_batch=ctx.get_per_replica_batch_size(config.batch_size),
-                replicas_per_pipeline=run.replicas // ctx.num_input_pipelines, seed=config.seed,
-                start_epoch=start_epoch, start_step=start_step, full_image=config.full_image, crop=config.crop,
-                max_aspect=config.max_aspect, jitter=config.jitter, min_area=config.min_area,
-                num_shards=ctx.num_input_pipelines, shard_index=ctx.input_pipeline_id)
+                replicas_per_pipeline=run.replicas // ctx.num_input_pipelines,
+                seed=config.seed,
+                start_epoch=start_epoch,
+                start_step=start_step,
+                full_image=config.full_image,
+                crop=config.crop,
+                max_aspect=config.max_aspect,
+                jitter=config.jitter,
+                min_area=config.min_area,
+                num_shards=ctx.num_input_pipelines,
+                shard_index=ctx.input_pipeline_id,
+            )
 
         return strategy.distribute_datasets_from_function(fn)
 
@@ -217,25 +246,45 @@ def _fit(config, run):
 
         def val_fn(ctx):
             return eval_dataset(
-                run.val_split, view=view, size=size, per_replica_batch=ctx.get_per_replica_batch_size(eval_batch),
-                replicas_per_pipeline=run.replicas // ctx.num_input_pipelines, num_shards=ctx.num_input_pipelines,
-                shard_index=ctx.input_pipeline_id, max_aspect=config.max_aspect, cache_bytes=config.cache_mb * 2**20)
+                run.val_split,
+                view=view,
+                size=size,
+                per_replica_batch=ctx.get_per_replica_batch_size(eval_batch),
+                replicas_per_pipeline=run.replicas // ctx.num_input_pipelines,
+                num_shards=ctx.num_input_pipelines,
+                shard_index=ctx.input_pipeline_id,
+                max_aspect=config.max_aspect,
+                cache_bytes=config.cache_mb * 2**20,
+            )
 
         val_data = strategy.distribute_datasets_from_function(val_fn)
 
     def on_epoch_end(state):
         run_record.write_metrics_csv(os.path.join(run.out, "metrics.csv"), state["history"])
-        plots.plot_training_curves(state["history"], os.path.join(run.out, "curves.png"),
-                                   title=f"{config.model} {run.out}")
+        plots.plot_training_curves(
+            state["history"], os.path.join(run.out, "curves.png"), title=f"{config.model} {run.out}"
+        )
 
     verbose = config.verbose if config.verbose is not None else (1 if sys.stdout.isatty() else 2)
     if run.chief and verbose:
         print(run_record.summary_line(config, run), flush=True)
     steps = ClassifierSteps(strategy, model, train_model, optimizer, config.batch_size, config.label_smoothing)
-    trainer = Trainer(steps, train_data, val_data, train_model if config.full_image else model, config.epochs,
-                      steps_per_epoch, run.out, state, chief=run.chief, checkpoint_steps=config.checkpoint_steps,
-                      checkpoint_minutes=config.checkpoint_minutes, verbose=verbose, log_every=config.log_every,
-                      on_epoch_end=on_epoch_end)
+    trainer = Trainer(
+        steps,
+        train_data,
+        val_data,
+        train_model if config.full_image else model,
+        config.epochs,
+        steps_per_epoch,
+        run.out,
+        state,
+        chief=run.chief,
+        checkpoint_steps=config.checkpoint_steps,
+        checkpoint_minutes=config.checkpoint_minutes,
+        verbose=verbose,
+        log_every=config.log_every,
+        on_epoch_end=on_epoch_end,
+    )
     state = trainer.run()
     digest = weights_sha256(model)
     print(f"worker {run.task_id}: final weights sha256 {digest}", flush=True)

@@ -31,4 +31,6 @@ def decode_predictions(probabilities, top=5, categories=None):
     if len(categories) != scores.shape[1]:
         raise ValueError(f"{len(categories)} categories for {scores.shape[1]} classes of `probabilities`")
     order = np.argsort(-scores, axis=1, kind="stable")[:, :top]
-    return [[(int(i), categories[i], float(row[i])) for i in indices] for row, indices in zip(scores, order, strict=True)]
+    return [
+        [(int(i), categories[i], float(row[i])) for i in indices] for row, indices in zip(scores, order, strict=True)
+    ]

@@ -68,13 +68,21 @@ def decode_image_bytes(encoded, image_size=224, min_side=32, max_side=4096, inde
     is_png = tf.logical_and(tf.equal(head, PNG_MAGIC), length >= 24)
     encoded = _check(
         tf.logical_or(is_jpeg, is_png),
-        [what, tf.strings.format(" ({} bytes) is not a JPEG or PNG file (wrong signature or truncated header)", length)],
+        [
+            what,
+            tf.strings.format(" ({} bytes) is not a JPEG or PNG file (wrong signature or truncated header)", length),
+        ],
         encoded,
     )
-    height, width = tf.unstack(tf.cond(is_jpeg, lambda: tf.image.extract_jpeg_shape(encoded)[:2], lambda: _png_shape(encoded, what)))
+    height, width = tf.unstack(
+        tf.cond(is_jpeg, lambda: tf.image.extract_jpeg_shape(encoded)[:2], lambda: _png_shape(encoded, what))
+    )
     encoded = _check(
         tf.reduce_all(tf.stack([height >= min_side, width >= min_side, height <= max_side, width <= max_side])),
-        [what, tf.strings.format(" is {}x{} pixels; both sides must be in [{}, {}]", (height, width, min_side, max_side))],
+        [
+            what,
+            tf.strings.format(" is {}x{} pixels; both sides must be in [{}, {}]", (height, width, min_side, max_side)),
+        ],
         encoded,
     )
     image = tf.io.decode_image(encoded, channels=3, dtype=tf.uint8, expand_animations=False)
@@ -129,7 +137,9 @@ def decode_image_batch(encoded, image_size=224, min_side=32, max_side=4096):
 
     _, pixels, sizes = tf.while_loop(lambda i, *_: i < count, body, (tf.constant(0), pixels, sizes))
     sizes = sizes.stack()
-    ragged = tf.RaggedTensor.from_nested_row_lengths(pixels.concat(), [sizes[:, 0], tf.repeat(sizes[:, 1], sizes[:, 0])])
+    ragged = tf.RaggedTensor.from_nested_row_lengths(
+        pixels.concat(), [sizes[:, 0], tf.repeat(sizes[:, 1], sizes[:, 0])]
+    )
     return ragged.to_tensor(), sizes
 
 

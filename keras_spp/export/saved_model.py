@@ -113,7 +113,9 @@ def export_saved_model(
     if padded_model is not None:
         archive.track(padded_model)
     archive.add_endpoint(
-        "serving_default", serve_images, input_signature=[tf.TensorSpec((None, None, None, 3), tf.float32, name="images")]
+        "serving_default",
+        serve_images,
+        input_signature=[tf.TensorSpec((None, None, None, 3), tf.float32, name="images")],
     )
     archive.add_endpoint(
         "serve_bytes", serve_bytes, input_signature=[tf.TensorSpec((None,), tf.string, name="image_bytes")]

@@ -113,7 +113,9 @@ class TFLiteClassifier:
         try:
             from ai_edge_litert.interpreter import Interpreter
         except ImportError as error:
-            raise ImportError("Running a .tflite file needs the LiteRT interpreter: pip install ai-edge-litert") from error
+            raise ImportError(
+                "Running a .tflite file needs the LiteRT interpreter: pip install ai-edge-litert"
+            ) from error
         if isinstance(model, (bytes, bytearray)):
             self.interpreter = Interpreter(model_content=bytes(model), num_threads=num_threads)
         else:
@@ -161,11 +163,17 @@ def evaluate_tflite(model, tflite_model, images, labels=None):
     if not keras_top:
         raise ValueError("`images` is empty: nothing to evaluate")
     keras_top, lite_top = np.array(keras_top), np.array(lite_top)
-    report = {"images": len(keras_top), "top1_agreement": float(np.mean(keras_top == lite_top)), "max_abs_diff": max_diff}
+    report = {
+        "images": len(keras_top),
+        "top1_agreement": float(np.mean(keras_top == lite_top)),
+        "max_abs_diff": max_diff,
+    }
     if labels is not None:
         labels = np.asarray(list(labels))
         if labels.shape != keras_top.shape:
-            raise ValueError(f"`labels` must give one class id per image: {len(keras_top)} images, {labels.shape} labels")
+            raise ValueError(
+                f"`labels` must give one class id per image: {len(keras_top)} images, {labels.shape} labels"
+            )
         report["keras_accuracy"] = float(np.mean(keras_top == labels))
         report["tflite_accuracy"] = float(np.mean(lite_top == labels))
         report["accuracy_delta"] = report["tflite_accuracy"] - report["keras_accuracy"]

@@ -99,7 +99,10 @@ def padded_pyramid(x, levels, pooling, heights, widths):
             pooled = reduce_bins(cells, *_elementary_range(w_cuts, w_starts, w_ends), 2, mode, batched=True)
             pooled = reduce_bins(pooled, *_elementary_range(h_cuts, h_starts, h_ends), 1, mode, batched=True)
         if pooling == "avg":
-            area = tf.cast(h_ends - h_starts, x.dtype)[:, :, tf.newaxis] * tf.cast(w_ends - w_starts, x.dtype)[:, tf.newaxis]
+            area = (
+                tf.cast(h_ends - h_starts, x.dtype)[:, :, tf.newaxis]
+                * tf.cast(w_ends - w_starts, x.dtype)[:, tf.newaxis]
+            )
             pooled = pooled / area[..., tf.newaxis]
         outputs.append(_flatten_bins(pooled, n))
     return outputs
@@ -122,7 +125,11 @@ def reduce_bins(x, starts, ends, axis, mode, batched=False):
     if batched:
         inside = inside[:, tf.newaxis, :, :, tf.newaxis] if axis == 2 else inside[..., tf.newaxis, tf.newaxis]
     else:
-        inside = inside[tf.newaxis, tf.newaxis, :, :, tf.newaxis] if axis == 2 else inside[tf.newaxis, ..., tf.newaxis, tf.newaxis]
+        inside = (
+            inside[tf.newaxis, tf.newaxis, :, :, tf.newaxis]
+            if axis == 2
+            else inside[tf.newaxis, ..., tf.newaxis, tf.newaxis]
+        )
     return tf.reduce_sum(tf.where(inside, cells, zero), axis=axis + 1)
 
 

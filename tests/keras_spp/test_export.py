@@ -54,7 +54,9 @@ def tiny_classifiers(seed=0):
         keras.layers.Conv2D(16, 3, activation="relu"),  # 1152 weights: enough for dynamic-range quantization
     ]
     spp = SpatialPyramidPooling((4, 2, 1))
-    head = keras.layers.Dense(NUM_CLASSES, activation="softmax", kernel_initializer=keras.initializers.RandomNormal(0, 1))
+    head = keras.layers.Dense(
+        NUM_CLASSES, activation="softmax", kernel_initializer=keras.initializers.RandomNormal(0, 1)
+    )
     images = keras.Input((None, None, 3), name="images")
     x = images
     for layer in layers:
@@ -64,7 +66,9 @@ def tiny_classifiers(seed=0):
     x = images
     for layer in layers:
         x = layer(x)
-    padded = keras.Model({"images": images, "image_sizes": sizes}, head(spp(x, sizes=FeatureSizes([(3, 2), (3, 1)])(sizes))))
+    padded = keras.Model(
+        {"images": images, "image_sizes": sizes}, head(spp(x, sizes=FeatureSizes([(3, 2), (3, 1)])(sizes)))
+    )
     return model, padded
 
 
@@ -117,7 +121,10 @@ def test_versioned_layout_and_saved_model_cli(exported):
     assert [n for n in os.listdir(os.path.dirname(path)) if not n.startswith(".")] == ["1"]
     cli = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
     shown = subprocess.run([cli, "show", "--dir", path, "--all"], capture_output=True, text=True, check=True).stdout
-    blocks = {name: shown.split(f"signature_def['{name}']:")[1].split("signature_def[")[0] for name in ("serve_bytes", "serving_default")}
+    blocks = {
+        name: shown.split(f"signature_def['{name}']:")[1].split("signature_def[")[0]
+        for name in ("serve_bytes", "serving_default")
+    }
     default, raw = blocks["serving_default"], blocks["serve_bytes"]
     assert "inputs['images'] tensor_info:\n        dtype: DT_FLOAT\n        shape: (-1, -1, -1, 3)" in default
     assert "inputs['image_bytes'] tensor_info:\n        dtype: DT_STRING\n        shape: (-1)" in raw
@@ -150,7 +157,9 @@ def test_serve_bytes_mixed_batch_equals_keras_per_image(classifiers, exported, e
     assert out["probabilities"].shape == (len(batch), NUM_CLASSES)
     for i, encoded in enumerate(batch):
         expected = model.predict(resized_outside(encoded, SHORT_SIDE)[np.newaxis], verbose=0)[0]
-        np.testing.assert_allclose(out["probabilities"][i].numpy(), expected, rtol=1e-4, atol=1e-6, err_msg=f"image {i}")
+        np.testing.assert_allclose(
+            out["probabilities"][i].numpy(), expected, rtol=1e-4, atol=1e-6, err_msg=f"image {i}"
+        )
 
 
 def test_serve_bytes_on_jpeg_equals_outside_decode_then_serving_default(exported, encoded_images):
@@ -180,7 +189,9 @@ def test_resize_keeps_aspect_and_caps_the_longer_side():
     wide = tf.io.encode_png(np.zeros((40, 100, 3), np.uint8))
     assert decode_image_bytes(wide, image_size=64).shape == (64, 160, 3)
     assert decode_image_bytes(wide, image_size=64, max_side=120).shape == (48, 120, 3)
-    images, sizes = decode_image_batch(tf.stack([wide, tf.io.encode_png(np.full((90, 45, 3), 255, np.uint8))]), image_size=32)
+    images, sizes = decode_image_batch(
+        tf.stack([wide, tf.io.encode_png(np.full((90, 45, 3), 255, np.uint8))]), image_size=32
+    )
     assert images.shape == (2, 64, 80, 3)
     assert sizes.numpy().tolist() == [[32, 80], [64, 32]]
     assert float(tf.reduce_max(images[1, :, 32:])) == 0.0  # padding right of the narrow image
@@ -189,7 +200,9 @@ def test_resize_keeps_aspect_and_caps_the_longer_side():
 def test_oversized_header_is_refused_before_decoding():
     png = bytearray(tf.io.encode_png(np.zeros((40, 40, 3), np.uint8)).numpy())
     png[16:24] = (100_000).to_bytes(4, "big") * 2  # a decompression bomb: 10^10 pixels declared
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"the image is 100000x100000 pixels; both sides must be in \[32, 4096\]"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=r"the image is 100000x100000 pixels; both sides must be in \[32, 4096\]"
+    ):
         decode_image_bytes(bytes(png))
 
 
@@ -227,8 +240,14 @@ def _bad_inputs(encoded_images):
         "truncated": (jpeg[: len(jpeg) // 2], "JPEG"),
         "empty": (b"", "image 1 of the batch is an empty string"),
         "text": (b"label,score\ncat,0.9\n" * 4, r"image 1 of the batch \(80 bytes\) is not a JPEG or PNG"),
-        "1x1": (tf.io.encode_png(np.zeros((1, 1, 3), np.uint8)).numpy(), r"image 1 of the batch is 1x1 pixels; both sides must be in \[32, 256\]"),
-        "too large": (tf.io.encode_png(np.zeros((40, 300, 3), np.uint8)).numpy(), r"is 40x300 pixels; both sides must be in \[32, 256\]"),
+        "1x1": (
+            tf.io.encode_png(np.zeros((1, 1, 3), np.uint8)).numpy(),
+            r"image 1 of the batch is 1x1 pixels; both sides must be in \[32, 256\]",
+        ),
+        "too large": (
+            tf.io.encode_png(np.zeros((40, 300, 3), np.uint8)).numpy(),
+            r"is 40x300 pixels; both sides must be in \[32, 256\]",
+        ),
     }
 
 
@@ -245,7 +264,9 @@ def test_bad_bytes_fail_that_call_and_the_model_keeps_serving(exported, encoded_
 
 def test_bad_float_images_and_empty_batch_fail_cleanly(exported):
     signatures = exported[1].signatures
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"images are 1x1 pixels; both sides must be in \[32, 256\]"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=r"images are 1x1 pixels; both sides must be in \[32, 256\]"
+    ):
         signatures["serving_default"](images=tf.zeros((1, 1, 1, 3)))
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"images are 40x300 pixels"):
         signatures["serving_default"](images=tf.zeros((1, 40, 300, 3)))
@@ -261,9 +282,13 @@ def test_eight_threads_of_mixed_sizes_equal_single_thread(exported, encoded_imag
     calls = []
     for i in range(25):
         if i % 2:
-            calls.append(("serve_bytes", tf.constant([encoded_images["jpegs"][j % 4] for j in range(i % 3 + 1 + i // 10)])))
+            calls.append(
+                ("serve_bytes", tf.constant([encoded_images["jpegs"][j % 4] for j in range(i % 3 + 1 + i // 10)]))
+            )
         else:
-            calls.append(("serving_default", tf.constant(rng.uniform(0, 255, (1 + i % 2, *sizes[i % 5], 3)).astype("float32"))))
+            calls.append(
+                ("serving_default", tf.constant(rng.uniform(0, 255, (1 + i % 2, *sizes[i % 5], 3)).astype("float32")))
+            )
 
     def run(name, tensor):
         key = "images" if name == "serving_default" else "image_bytes"
@@ -340,7 +365,9 @@ def test_zoo_tiny_config_saved_model_matches_keras(tmp_path):
         images = rng.uniform(0, 255, (2, height, width, 3)).astype("float32")
         served = signatures["serving_default"](images=tf.constant(images))["probabilities"].numpy()
         np.testing.assert_allclose(served, model.predict(images, verbose=0), rtol=1e-4, atol=1e-6)
-    encoded = [tf.io.encode_jpeg(smooth_image(rng, h, w), quality=95).numpy() for h, w in ((64, 96), (120, 64), (80, 81))]
+    encoded = [
+        tf.io.encode_jpeg(smooth_image(rng, h, w), quality=95).numpy() for h, w in ((64, 96), (120, 64), (80, 81))
+    ]
     served = signatures["serve_bytes"](image_bytes=tf.constant(encoded))["probabilities"].numpy()
     for i, image in enumerate(encoded):
         expected = model.predict(resized_outside(image, 64)[np.newaxis], verbose=0)[0]

@@ -58,8 +58,14 @@ def cli_subprocess(argv, env=None, timeout=240):
     """Runs `python -m training.cli ARGV` in a fresh process (one CPU device); returns CompletedProcess."""
     full_env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "training.cli", *[str(a) for a in argv]], cwd=REPO, env=full_env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "training.cli", *[str(a) for a in argv]],
+        cwd=REPO,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def load_checkpoint_arrays(out):
@@ -74,7 +80,29 @@ def load_checkpoint_arrays(out):
 def mirrored_run(image_folder, tmp_path_factory):
     """One multi-size run under MirroredStrategy on the 2 logical CPUs, shared by the tests that read it."""
     out = tmp_path_factory.mktemp("mirrored") / "run"
-    state = train_in_process(TINY + ["--data", image_folder, "--strategy", "mirrored", "--sizes", "64,48",
-                                     "--epochs", "4", "--batch-size", "8", "--steps-per-epoch", "4",
-                                     "--optimizer", "adamw", "--lr", "3e-4", "--weight-decay", "0", "--out", out])
+    state = train_in_process(
+        TINY
+        + [
+            "--data",
+            image_folder,
+            "--strategy",
+            "mirrored",
+            "--sizes",
+            "64,48",
+            "--epochs",
+            "4",
+            "--batch-size",
+            "8",
+            "--steps-per-epoch",
+            "4",
+            "--optimizer",
+            "adamw",
+            "--lr",
+            "3e-4",
+            "--weight-decay",
+            "0",
+            "--out",
+            out,
+        ]
+    )
     return out, state

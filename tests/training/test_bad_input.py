@@ -41,15 +41,38 @@ def test_corrupt_images_are_skipped_with_a_warning_and_counted(small_folder, tmp
     root = tmp_path / "data"
     shutil.copytree(small_folder, root)
     for name in ("broken.jpg", "truncated.jpg"):
-        data = b"\xff\xd8\xff\xe0 not a JPEG" if name == "broken.jpg" else open(root / "train/red/0.jpg", "rb").read()[:200]
+        data = (
+            b"\xff\xd8\xff\xe0 not a JPEG"
+            if name == "broken.jpg"
+            else open(root / "train/red/0.jpg", "rb").read()[:200]
+        )
         (root / "train" / "blue" / name).write_bytes(data)
     (root / "train" / "blue" / "notes.txt").write_text("not an image, not counted")
     with pytest.warns(CorruptImageWarning, match="skipping 2 of 8 images"):
         split = folder_split(str(root), "train")
     assert (split.num_examples, split.skipped) == (6, 2)
     with pytest.warns(CorruptImageWarning):
-        assert cli.main(["train", *TINY, "--data", str(root), "--epochs", "1", "--batch-size", "2",
-                         "--steps-per-epoch", "1", "--sizes", "32", "--out", str(tmp_path / "run")]) == 0
+        assert (
+            cli.main(
+                [
+                    "train",
+                    *TINY,
+                    "--data",
+                    str(root),
+                    "--epochs",
+                    "1",
+                    "--batch-size",
+                    "2",
+                    "--steps-per-epoch",
+                    "1",
+                    "--sizes",
+                    "32",
+                    "--out",
+                    str(tmp_path / "run"),
+                ]
+            )
+            == 0
+        )
     run = json.loads((tmp_path / "run" / "run.json").read_text())
     assert run["data"]["train_skipped"] == 2 and run["data"]["train_examples"] == 6
 

@@ -59,8 +59,24 @@ def test_mixed_precision_policy_choice(monkeypatch):
 def test_mixed_precision_training_steps(image_folder, tmp_path, monkeypatch, policy):
     """bfloat16 as on an AVX512-BF16 CPU; float16 with loss scaling as on a GPU (forced here on the CPU)."""
     monkeypatch.setattr(strategy, "mixed_precision_policy", lambda: policy)
-    state = train_in_process(TINY + ["--data", image_folder, "--mixed-precision", "--sizes", "48", "--epochs", "1",
-                                     "--batch-size", "4", "--steps-per-epoch", "2", "--out", tmp_path / "mp"])
+    state = train_in_process(
+        TINY
+        + [
+            "--data",
+            image_folder,
+            "--mixed-precision",
+            "--sizes",
+            "48",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "4",
+            "--steps-per-epoch",
+            "2",
+            "--out",
+            tmp_path / "mp",
+        ]
+    )
     assert keras.mixed_precision.global_policy().name == "float32"  # restored after the run
     assert np.isfinite(state["history"][0]["loss"]) and np.isfinite(state["history"][0]["val_loss"])
     run = json.loads((tmp_path / "mp" / "run.json").read_text())

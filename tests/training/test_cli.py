@@ -13,6 +13,10 @@ def test_a_library_error_is_one_line_naming_the_flag(capsys, tmp_path):
 
 def test_debug_re_raises_with_the_traceback(tmp_path):
     with pytest.raises(FileNotFoundError, match="`data` folder"):
-        cli.main(["--debug", "train", "--model", "zf5_spp", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path)])
+        cli.main(
+            ["--debug", "train", "--model", "zf5_spp", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path)]
+        )
     with pytest.raises(FileNotFoundError):
-        cli.main(["train", "--model", "zf5_spp", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path), "--debug"])
+        cli.main(
+            ["train", "--model", "zf5_spp", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path), "--debug"]
+        )

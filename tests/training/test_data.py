@@ -40,11 +40,11 @@ def test_training_stream_resumes_at_any_step_with_the_same_batches(splits):
     for epoch, step in ((0, 3), (1, 0), (1, 2), (2, 1)):
         tail = batches(train_dataset(train, start_epoch=epoch, start_step=step, **kwargs))
         assert len(tail) == len(full) - 4 * epoch - step
-        for (x, y), (x_full, y_full) in zip(tail, full[4 * epoch + step:]):
+        for (x, y), (x_full, y_full) in zip(tail, full[4 * epoch + step :]):
             np.testing.assert_array_equal(y, y_full)
             np.testing.assert_allclose(x, x_full, atol=1e-4)
     # Every epoch is a fresh order (the data repeat past one pass: 24 examples, 12 an epoch here).
-    labels = [np.concatenate([y for _, y in full[4 * e: 4 * e + 4]]) for e in range(3)]
+    labels = [np.concatenate([y for _, y in full[4 * e : 4 * e + 4]]) for e in range(3)]
     assert not np.array_equal(labels[0], labels[2])
 
 

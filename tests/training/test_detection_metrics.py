@@ -13,8 +13,11 @@ def truth(boxes, labels, difficult):
 
 
 def found(boxes, scores, classes):
-    return {"boxes": np.array(boxes, np.float32).reshape(-1, 4), "scores": np.array(scores),
-            "classes": np.array(classes)}
+    return {
+        "boxes": np.array(boxes, np.float32).reshape(-1, 4),
+        "scores": np.array(scores),
+        "classes": np.array(classes),
+    }
 
 
 # Image 1: cat A [0,0,10,10], dog B [20,20,40,40].

@@ -35,8 +35,9 @@ def colour_split(tmp_path_factory):
 
 def test_views_agree_on_a_model_whose_answer_is_known(colour_split):
     model, padded = colour_classifier()
-    results = evaluate_model(model, colour_split, views=("center", "full", "10"), size=48, batch_size=4,
-                             padded_model=padded)
+    results = evaluate_model(
+        model, colour_split, views=("center", "full", "10"), size=48, batch_size=4, padded_model=padded
+    )
     for view, metrics in results.items():
         assert metrics["count"] == 15, view
         assert metrics["top1"] == 1.0 and metrics["top5"] == 1.0, view
@@ -69,8 +70,24 @@ def test_cli_reports_json_and_confusion_pngs_for_a_trained_run(mirrored_run, ima
 
     out, state = mirrored_run
     weights = str(out / "best.weights.h5")
-    assert cli.main(["evaluate", "--weights", weights, "--data", image_folder, "--views", "center,full,10",
-                     "--size", "64", "--batch-size", "5"]) == 0
+    assert (
+        cli.main(
+            [
+                "evaluate",
+                "--weights",
+                weights,
+                "--data",
+                image_folder,
+                "--views",
+                "center,full,10",
+                "--size",
+                "64",
+                "--batch-size",
+                "5",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "center crop: top-1" in printed and "10 views" in printed
     report = json.loads((out / "eval_val.json").read_text())
@@ -88,8 +105,7 @@ def test_cli_reports_json_and_confusion_pngs_for_a_trained_run(mirrored_run, ima
 def test_cli_refuses_a_full_view_for_a_fixed_size_model(image_folder, capsys):
     from training import cli
 
-    assert cli.main(["evaluate", "--model", "zf5", "--fc-units", "16", "--data", image_folder,
-                     "--views", "full"]) == 2
+    assert cli.main(["evaluate", "--model", "zf5", "--fc-units", "16", "--data", image_folder, "--views", "full"]) == 2
     assert "takes only (224, 224)" in capsys.readouterr().err
     assert cli.main(["evaluate", "--model", "zf5_spp", "--data", image_folder, "--views", "center,top3"]) == 2
     assert "--views must be" in capsys.readouterr().err
@@ -102,8 +118,9 @@ def test_mirrored_evaluation_matches_one_device(colour_split):
     with strategy.scope():
         model, padded = colour_classifier()
     one = evaluate_model(model, colour_split, views=("center", "full"), size=40, batch_size=4, padded_model=padded)
-    two = evaluate_model(model, colour_split, views=("center", "full"), size=40, batch_size=4, padded_model=padded,
-                         strategy=strategy)
+    two = evaluate_model(
+        model, colour_split, views=("center", "full"), size=40, batch_size=4, padded_model=padded, strategy=strategy
+    )
     for view in ("center", "full"):
         assert two[view]["count"] == one[view]["count"] == 15
         assert two[view]["confusion"] == one[view]["confusion"]

@@ -28,15 +28,40 @@ def test_two_workers_train_and_end_with_identical_weights(image_folder, tmp_path
 
     workers = [f"127.0.0.1:{port}" for port in free_ports(2)]
     out = tmp_path / "run"
-    argv = TINY + ["--data", image_folder, "--strategy", "multi_worker", "--sizes", "64,48", "--epochs", "2",
-                   "--batch-size", "4", "--steps-per-epoch", "3", "--out", str(out), "--verbose", "2"]
+    argv = TINY + [
+        "--data",
+        image_folder,
+        "--strategy",
+        "multi_worker",
+        "--sizes",
+        "64,48",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "4",
+        "--steps-per-epoch",
+        "3",
+        "--out",
+        str(out),
+        "--verbose",
+        "2",
+    ]
     processes = []
     for index in range(2):
         config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
-        env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="",
-                   TF_CONFIG=json.dumps(config))
-        processes.append(subprocess.Popen([sys.executable, "-m", "training.cli", "train", *argv], cwd=REPO, env=env,
-                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        env = dict(
+            os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="", TF_CONFIG=json.dumps(config)
+        )
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "training.cli", "train", *argv],
+                cwd=REPO,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        )
     outputs = []
     try:
         for process in processes:

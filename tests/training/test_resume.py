@@ -12,8 +12,20 @@ import pytest
 
 from tests.training.conftest import REPO, TINY, cli_subprocess, load_checkpoint_arrays, train_in_process
 
-RUN = TINY + ["--sizes", "64,48", "--epochs", "3", "--batch-size", "4", "--steps-per-epoch", "4",
-              "--checkpoint-steps", "2", "--seed", "7"]
+RUN = TINY + [
+    "--sizes",
+    "64,48",
+    "--epochs",
+    "3",
+    "--batch-size",
+    "4",
+    "--steps-per-epoch",
+    "4",
+    "--checkpoint-steps",
+    "2",
+    "--seed",
+    "7",
+]
 
 
 def kill_at_first_checkpoint(argv, out, timeout=300):
@@ -23,8 +35,14 @@ def kill_at_first_checkpoint(argv, out, timeout=300):
     10 steps, 3 validations and 3 plots to go, so the kill lands while the run is still training.
     """
     env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
-    process = subprocess.Popen([sys.executable, "-m", "training.cli", "train", *map(str, argv)], cwd=REPO, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "training.cli", "train", *map(str, argv)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     checkpoint = out / "checkpoints" / "ckpt.npz"
     deadline = time.monotonic() + timeout
     try:
@@ -73,9 +91,32 @@ def test_a_finished_run_resumes_as_a_no_op_and_other_settings_are_refused(mirror
     out, state = mirrored_run
     from training import cli
 
-    argv = ["train"] + TINY + ["--data", image_folder, "--strategy", "mirrored", "--sizes", "64,48", "--epochs", "4",
-                               "--batch-size", "8", "--steps-per-epoch", "4", "--optimizer", "adamw", "--lr", "3e-4",
-                               "--weight-decay", "0", "--out", str(out)]
+    argv = (
+        ["train"]
+        + TINY
+        + [
+            "--data",
+            image_folder,
+            "--strategy",
+            "mirrored",
+            "--sizes",
+            "64,48",
+            "--epochs",
+            "4",
+            "--batch-size",
+            "8",
+            "--steps-per-epoch",
+            "4",
+            "--optimizer",
+            "adamw",
+            "--lr",
+            "3e-4",
+            "--weight-decay",
+            "0",
+            "--out",
+            str(out),
+        ]
+    )
     assert cli.main(argv) == 0
     arrays, after = load_checkpoint_arrays(out)
     assert after["history"] == state["history"]
@@ -86,8 +127,20 @@ def test_a_finished_run_resumes_as_a_no_op_and_other_settings_are_refused(mirror
 @pytest.fixture(scope="module")
 def one_epoch_run(image_folder, tmp_path_factory):
     out = tmp_path_factory.mktemp("one_epoch") / "run"
-    argv = TINY + ["--data", image_folder, "--sizes", "48", "--epochs", "1", "--batch-size", "4",
-                   "--steps-per-epoch", "2", "--out", str(out)]
+    argv = TINY + [
+        "--data",
+        image_folder,
+        "--sizes",
+        "48",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "4",
+        "--steps-per-epoch",
+        "2",
+        "--out",
+        str(out),
+    ]
     train_in_process(argv)
     return argv, out
 

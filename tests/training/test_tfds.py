@@ -20,7 +20,10 @@ class SppTinyColours(tfds.core.GeneratorBasedBuilder):
     def _info(self):
         return self.dataset_info_from_configs(
             features=tfds.features.FeaturesDict(
-                {"image": tfds.features.Image(shape=(None, None, 3)), "label": tfds.features.ClassLabel(names=list(CLASSES))}
+                {
+                    "image": tfds.features.Image(shape=(None, None, 3)),
+                    "label": tfds.features.ClassLabel(names=list(CLASSES)),
+                }
             ),
             supervised_keys=("image", "label"),
         )
@@ -45,16 +48,35 @@ def test_mock_data_trains_a_registered_grayscale_dataset(tmp_path):
         assert val is not None and val.num_examples == 8
         images, labels = next(iter(train_dataset(train, sizes=[48], steps_per_epoch=1, per_replica_batch=4)))
         assert images.shape == (4, 48, 48, 3) and labels.dtype == tf.int32  # grayscale repeated to RGB
-        state = train_in_process(TINY + ["--data", "mnist", "--sizes", "48", "--epochs", "1", "--batch-size", "4",
-                                         "--out", tmp_path / "mnist"])
+        state = train_in_process(
+            TINY
+            + ["--data", "mnist", "--sizes", "48", "--epochs", "1", "--batch-size", "4", "--out", tmp_path / "mnist"]
+        )
     assert state["history"][0]["input_shapes"] == [[48, 48]] and np.isfinite(state["history"][0]["val_loss"])
 
 
 def test_generator_based_builder_by_name_with_data_dir(tmp_path):
     data_dir = str(tmp_path / "tfds")
-    state = train_in_process(TINY + ["--data", "spp_tiny_colours", "--data-dir", data_dir, "--sizes", "48",
-                                     "--full-image", "--epochs", "1", "--batch-size", "3", "--steps-per-epoch", "2",
-                                     "--out", tmp_path / "run"])
+    state = train_in_process(
+        TINY
+        + [
+            "--data",
+            "spp_tiny_colours",
+            "--data-dir",
+            data_dir,
+            "--sizes",
+            "48",
+            "--full-image",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "3",
+            "--steps-per-epoch",
+            "2",
+            "--out",
+            tmp_path / "run",
+        ]
+    )
     assert len(state["history"]) == 1
     train, val = open_splits("spp_tiny_colours", data_dir=data_dir)
     assert (train.num_examples, val.num_examples, val.name) == (15, 6, "validation")

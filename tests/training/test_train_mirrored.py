@@ -34,9 +34,25 @@ def test_mirrored_multi_size_run_learns_and_writes_artefacts(mirrored_run):
 
 
 def test_size_range_draws_one_size_per_epoch(image_folder, tmp_path):
-    state = train_in_process(TINY + ["--data", image_folder, "--size-range", "48,64", "--epochs", "3",
-                                     "--batch-size", "4", "--steps-per-epoch", "2", "--out", tmp_path / "r",
-                                     "--seed", "3"])
+    state = train_in_process(
+        TINY
+        + [
+            "--data",
+            image_folder,
+            "--size-range",
+            "48,64",
+            "--epochs",
+            "3",
+            "--batch-size",
+            "4",
+            "--steps-per-epoch",
+            "2",
+            "--out",
+            tmp_path / "r",
+            "--seed",
+            "3",
+        ]
+    )
     from training.data import epoch_sizes
 
     expected = epoch_sizes(3, size_range=(48, 64), seed=3)
@@ -45,9 +61,26 @@ def test_size_range_draws_one_size_per_epoch(image_folder, tmp_path):
 
 
 def test_full_image_training_feeds_padded_batches_of_mixed_sizes(image_folder, tmp_path):
-    state = train_in_process(TINY + ["--data", image_folder, "--full-image", "--sizes", "64,48", "--epochs", "2",
-                                     "--batch-size", "4", "--steps-per-epoch", "3", "--strategy", "mirrored",
-                                     "--out", tmp_path / "f"])
+    state = train_in_process(
+        TINY
+        + [
+            "--data",
+            image_folder,
+            "--full-image",
+            "--sizes",
+            "64,48",
+            "--epochs",
+            "2",
+            "--batch-size",
+            "4",
+            "--steps-per-epoch",
+            "3",
+            "--strategy",
+            "mirrored",
+            "--out",
+            tmp_path / "f",
+        ]
+    )
     first, second = (h["input_shapes"] for h in state["history"])
     # Shorter side 64 (then 48) with the aspect kept, padded to the batch's largest image.
     assert all(min(shape) >= 64 for shape in first) and len(set(map(tuple, first))) > 1

@@ -51,9 +51,7 @@ def run(args):
     padded = np.zeros((len(batch), max(h for h, _ in sizes), max(w for _, w in sizes), 3), np.float32)
     for i, image in enumerate(batch):
         padded[i, : image.shape[0], : image.shape[1]] = image
-    together = zoo.padded_model(model).predict(
-        {"images": padded, "image_sizes": np.array(sizes, np.int32)}, verbose=0
-    )
+    together = zoo.padded_model(model).predict({"images": padded, "image_sizes": np.array(sizes, np.int32)}, verbose=0)
     gap = float(np.abs(together - np.stack(alone)).max())
     print(f"\nAll {len(batch)} images as ONE padded batch of mixed sizes: largest difference from one-by-one {gap:.1e}")
     return 0

@@ -20,8 +20,11 @@ def add_arguments(parser):
     parser.add_argument("--split", help="default: val (folder); validation, else test (tfds)")
     parser.add_argument("--views", default="center", help="comma-separated: center, full, 10 (default center)")
     parser.add_argument("--size", type=int, default=224, help="crop size (center, 10 views)")
-    parser.add_argument("--full-size", type=int,
-                        help="full view's shorter side (default: the side crops are cut from, 256 for 224 as in the paper)")
+    parser.add_argument(
+        "--full-size",
+        type=int,
+        help="full view's shorter side (default: the side crops are cut from, 256 for 224 as in the paper)",
+    )
     parser.add_argument("--max-aspect", type=float, help="full image: longer side capped at this x shorter")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--fc-units", type=int, help="default: from run.json")
@@ -53,8 +56,9 @@ def run(args):
 
     check_model_name(name)
     strategy = make_strategy(args.strategy)
-    _, split = open_splits(args.data, False, args.split, args.data_dir, require_val=True,
-                           check_images=not args.no_check_images)
+    _, split = open_splits(
+        args.data, False, args.split, args.data_dir, require_val=True, check_images=not args.no_check_images
+    )
     num_classes = args.num_classes or saved.get("num_classes") or len(saved.get("class_names") or split.class_names)
     class_names = evaluation.check_classes(split, saved, num_classes)
     fc_units = args.fc_units or saved.get("fc_units")
@@ -62,17 +66,40 @@ def run(args):
         try:
             model, _ = build_models(name, num_classes, fc_units, weights=args.weights)
         except ValueError as error:
-            raise ValueError(f"cannot load {args.weights!r} into {name} (num_classes={num_classes}, "
-                             f"fc_units={fc_units}): {error}") from None
-    results = evaluation.evaluate_model(model, split, views, args.size, args.batch_size, max_aspect=args.max_aspect,
-                                        strategy=strategy, num_classes=num_classes, full_size=args.full_size)
+            raise ValueError(
+                f"cannot load {args.weights!r} into {name} (num_classes={num_classes}, fc_units={fc_units}): {error}"
+            ) from None
+    results = evaluation.evaluate_model(
+        model,
+        split,
+        views,
+        args.size,
+        args.batch_size,
+        max_aspect=args.max_aspect,
+        strategy=strategy,
+        num_classes=num_classes,
+        full_size=args.full_size,
+    )
     for view, metrics in results.items():
-        print(f"{evaluation.VIEW_NAMES[view]:>40}: top-1 {metrics['top1']:.4f}  top-5 {metrics['top5']:.4f}  "
-              f"loss {metrics['loss']:.4f}  ({metrics['count']} images)", flush=True)
-    report = {"model": name, "weights": args.weights, "data": args.data, "split": split.name,
-              "num_examples": split.num_examples, "skipped": split.skipped, "size": args.size,
-              "full_size": args.full_size or resize_side_for(args.size),
-              "class_names": class_names, "views": results, "command": sys.argv, "git": git_commit()}
+        print(
+            f"{evaluation.VIEW_NAMES[view]:>40}: top-1 {metrics['top1']:.4f}  top-5 {metrics['top5']:.4f}  "
+            f"loss {metrics['loss']:.4f}  ({metrics['count']} images)",
+            flush=True,
+        )
+    report = {
+        "model": name,
+        "weights": args.weights,
+        "data": args.data,
+        "split": split.name,
+        "num_examples": split.num_examples,
+        "skipped": split.skipped,
+        "size": args.size,
+        "full_size": args.full_size or resize_side_for(args.size),
+        "class_names": class_names,
+        "views": results,
+        "command": sys.argv,
+        "git": git_commit(),
+    }
     out = args.out or (os.path.dirname(os.path.abspath(args.weights)) if args.weights else ".")
     print(f"wrote {evaluation.write_report(out, report, name)}", flush=True)
     return 0

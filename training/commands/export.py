@@ -1,8 +1,8 @@
 """`keras-spp export`: a zoo model to a TF Serving SavedModel version or a TFLite file, with a report.
 
-    keras-spp export zf5_spp.imagenette --format saved_model --out saved_models/zf5_spp      # next version
-    keras-spp export zf5_spp.imagenette --format saved_model --out saved_models/zf5_spp/3    # exactly 3
-    keras-spp export zf5_spp.imagenette --format tflite --quantize int8 --calibration-dir imgs/ --out zf5.tflite
+keras-spp export zf5_spp.imagenette --format saved_model --out saved_models/zf5_spp      # next version
+keras-spp export zf5_spp.imagenette --format saved_model --out saved_models/zf5_spp/3    # exactly 3
+keras-spp export zf5_spp.imagenette --format tflite --quantize int8 --calibration-dir imgs/ --out zf5.tflite
 """
 
 import json

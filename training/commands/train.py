@@ -30,17 +30,23 @@ def add_arguments(parser):
     data.add_argument("--val-split", help="default: val (folder); validation, else test (tfds)")
     data.add_argument("--no-check-images", action="store_true", help="skip the decode check of every file")
     shape = parser.add_argument_group("input sizes")
-    shape.add_argument("--sizes", default="224",
-                       help="training sizes, switched every epoch (default 224); stages that grow over the run: "
-                            "128,112:20/176,144:16/224,180 (sizes:epochs, the last stage takes the rest)")
+    shape.add_argument(
+        "--sizes",
+        default="224",
+        help="training sizes, switched every epoch (default 224); stages that grow over the run: "
+        "128,112:20/176,144:16/224,180 (sizes:epochs, the last stage takes the rest)",
+    )
     shape.add_argument("--size-range", help="low,high: draw a training size per epoch instead of --sizes")
     shape.add_argument("--crop", type=int, help="crop size before resizing to the epoch's size (default max size)")
     shape.add_argument("--full-image", action="store_true", help="shorter side resized, aspect kept, padded batches")
     shape.add_argument("--max-aspect", type=float, help="full-image: longer side cap (x shorter)")
     shape.add_argument("--jitter", type=float, help="colour jitter strength (0: off)")
-    shape.add_argument("--min-area", type=float,
-                       help="scale augmentation: crop random windows of at least this fraction of the image "
-                            "(aspect 3/4..4/3) instead of the paper's fixed-scale crop; e.g. 0.25")
+    shape.add_argument(
+        "--min-area",
+        type=float,
+        help="scale augmentation: crop random windows of at least this fraction of the image "
+        "(aspect 3/4..4/3) instead of the paper's fixed-scale crop; e.g. 0.25",
+    )
     run = parser.add_argument_group("optimisation")
     run.add_argument("--epochs", type=int)
     run.add_argument("--batch-size", type=int, help="global batch over all replicas")

@@ -9,9 +9,7 @@ import tensorflow as tf
 
 # ImageNet RGB eigenvalues/eigenvectors of Krizhevsky et al.'s "PCA colour augmentation" (0..255 scale).
 _EIGVAL = tf.constant([55.46, 4.794, 1.148], tf.float32)
-_EIGVEC = tf.constant(
-    [[-0.5675, 0.7192, 0.4009], [-0.5808, -0.0045, -0.8140], [-0.5836, -0.6948, 0.4203]], tf.float32
-)
+_EIGVEC = tf.constant([[-0.5675, 0.7192, 0.4009], [-0.5808, -0.0045, -0.8140], [-0.5836, -0.6948, 0.4203]], tf.float32)
 
 
 def resize_shorter_side(image, side):
@@ -46,9 +44,15 @@ def random_area_crop(image, seed, min_area):
     The "random-sized crop" of Szegedy et al.; with `min_area=1` it is the whole image.
     """
     begin, size, _ = tf.image.stateless_sample_distorted_bounding_box(
-        tf.shape(image), tf.zeros([1, 0, 4], tf.float32), seed=seed, min_object_covered=0.0,
-        aspect_ratio_range=(3 / 4, 4 / 3), area_range=(float(min_area), 1.0), max_attempts=20,
-        use_image_if_no_bounding_boxes=True)
+        tf.shape(image),
+        tf.zeros([1, 0, 4], tf.float32),
+        seed=seed,
+        min_object_covered=0.0,
+        aspect_ratio_range=(3 / 4, 4 / 3),
+        area_range=(float(min_area), 1.0),
+        max_attempts=20,
+        use_image_if_no_bounding_boxes=True,
+    )
     return tf.slice(image, begin, size)
 
 
@@ -61,8 +65,9 @@ def train_crop(image, seed, size, crop, resize_side, jitter=0.1, min_area=None):
     """
     seeds = tf.random.experimental.stateless_split(seed, num=3)
     if min_area:
-        image = tf.image.resize(random_area_crop(tf.cast(image, tf.float32), seeds[0], min_area), [size, size],
-                                antialias=True)
+        image = tf.image.resize(
+            random_area_crop(tf.cast(image, tf.float32), seeds[0], min_area), [size, size], antialias=True
+        )
     else:
         image = random_crop(resize_shorter_side(image, resize_side), crop, seeds[0])
     image = tf.image.stateless_random_flip_left_right(image, seed=seeds[1])

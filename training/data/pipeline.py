@@ -37,7 +37,9 @@ def epoch_sizes(epochs, sizes=(224,), size_range=None, seed=0):
     if size_range is not None:
         low, high = size_range
         if not 0 < low <= high:
-            raise ValueError(f"`size_range` must be (low, high) with 0 < low <= high. Received: size_range={size_range}")
+            raise ValueError(
+                f"`size_range` must be (low, high) with 0 < low <= high. Received: size_range={size_range}"
+            )
         return [int(np.random.default_rng([seed, e]).integers(low, high + 1)) for e in range(epochs)]
     stages = list(sizes) if sizes and isinstance(sizes[0], (tuple, list)) else [(tuple(sizes), None)]
     if not stages[0][0] or any(int(s) <= 0 for stage, _ in stages for s in stage):
@@ -129,7 +131,9 @@ def train_dataset(
         dataset = dataset.take(steps_per_epoch * per_step - skip)
         dataset = dataset.map(transform(size, epoch_seed), num_parallel_calls=tf.data.AUTOTUNE)
         if full_image:
-            dataset = dataset.padded_batch(per_replica_batch, padded_shapes=(([None, None, 3], [2]), []), drop_remainder=True)
+            dataset = dataset.padded_batch(
+                per_replica_batch, padded_shapes=(([None, None, 3], [2]), []), drop_remainder=True
+            )
             return dataset.map(lambda x, y: ({"images": x[0], "image_sizes": x[1]}, y))
         return dataset.batch(per_replica_batch, drop_remainder=True)
 

@@ -97,7 +97,9 @@ def folder_split(root, split, class_names=None, check_images=True):
 
     folder = os.path.join(root, split)
     if not os.path.isdir(folder):
-        present = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d))) if os.path.isdir(root) else []
+        present = (
+            sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d))) if os.path.isdir(root) else []
+        )
         raise ValueError(f"no split folder {folder!r} (split folders found in {root!r}: {present or 'none'})")
     found = sorted(d for d in os.listdir(folder) if os.path.isdir(os.path.join(folder, d)))
     if not found:
@@ -200,8 +202,9 @@ def _tfds_num_examples(builder, split):
         return int(builder.info.splits[split].num_examples)
     except Exception:
         if builder.info.splits:
-            raise ValueError(f"tfds dataset {builder.info.name!r} has no split {split!r}; "
-                             f"it has {sorted(builder.info.splits)}") from None
+            raise ValueError(
+                f"tfds dataset {builder.info.name!r} has no split {split!r}; it has {sorted(builder.info.splits)}"
+            ) from None
     try:  # no split metadata (e.g. tfds.testing.mock_data): count
         return int(builder.as_dataset(split=split).reduce(0, lambda n, _: n + 1))
     except Exception as error:
@@ -233,7 +236,11 @@ def open_splits(data, train_split=None, val_split=None, data_dir=None, require_v
             train = folder_split(root, train_name, check_images=check_images)
         classes = train.class_names if train else None
         if train is None and os.path.isdir(os.path.join(root, train_name)):
-            classes = sorted(d for d in os.listdir(os.path.join(root, train_name)) if os.path.isdir(os.path.join(root, train_name, d)))
+            classes = sorted(
+                d
+                for d in os.listdir(os.path.join(root, train_name))
+                if os.path.isdir(os.path.join(root, train_name, d))
+            )
         val = None
         if os.path.isdir(os.path.join(root, val_name)) or require_val:
             val = folder_split(root, val_name, classes, check_images=check_images)
@@ -261,5 +268,7 @@ def _missing_val(val, data, name, require_val):
     if val is None:
         if require_val:
             raise ValueError(f"`data` {data!r} has no split {name!r}")
-        warnings.warn(f"`data` {data!r} has no validation split {name!r}: best.weights.h5 will be the last epoch", stacklevel=3)
+        warnings.warn(
+            f"`data` {data!r} has no validation split {name!r}: best.weights.h5 will be the last epoch", stacklevel=3
+        )
     return val

@@ -127,18 +127,27 @@ def make_record(path, width, height, objects, class_names, image_format="jpeg", 
     labels = []
     for name, _, _ in objects:
         if name not in index:
-            raise ValueError(f"`{source}` has an object of unknown class {name!r}. Expected one of "
-                             f"class_names={list(class_names)}")
+            raise ValueError(
+                f"`{source}` has an object of unknown class {name!r}. Expected one of class_names={list(class_names)}"
+            )
         labels.append(index[name])
     boxes = np.array([box for _, box, _ in objects], np.float32).reshape(-1, 4)
     boxes = np.clip(boxes, 0, np.array([width, height, width, height], np.float32))
     empty = (boxes[:, 2] <= boxes[:, 0]) | (boxes[:, 3] <= boxes[:, 1])
     if empty.any():
         i = int(np.argmax(empty))
-        raise ValueError(f"`{source}` has an empty box (after clipping to {width}x{height}): object {i}, "
-                         f"box={list(objects[i][1])}")
-    return VocImage(path=path, width=width, height=height, boxes=boxes, labels=np.array(labels, np.int32),
-                    difficult=np.array([d for *_, d in objects], bool).reshape(-1), image_format=image_format)
+        raise ValueError(
+            f"`{source}` has an empty box (after clipping to {width}x{height}): object {i}, box={list(objects[i][1])}"
+        )
+    return VocImage(
+        path=path,
+        width=width,
+        height=height,
+        boxes=boxes,
+        labels=np.array(labels, np.int32),
+        difficult=np.array([d for *_, d in objects], bool).reshape(-1),
+        image_format=image_format,
+    )
 
 
 def _is_devkit(root):
@@ -153,12 +162,15 @@ def _split_files(root, split):
             raise FileNotFoundError(f"No split {split!r} in the VOCdevkit folder `{root}`: `{listing}` is missing")
         with open(listing) as f:
             ids = [line.split()[0] for line in f if line.strip()]
-        return [(os.path.join(root, "JPEGImages", f"{i}.jpg"), os.path.join(root, "Annotations", f"{i}.xml"))
-                for i in ids]
+        return [
+            (os.path.join(root, "JPEGImages", f"{i}.jpg"), os.path.join(root, "Annotations", f"{i}.xml")) for i in ids
+        ]
     folder = os.path.join(root, split)
     if not os.path.isdir(folder):
-        raise FileNotFoundError(f"`{root}` has neither a split folder `{split}/` nor the VOCdevkit layout "
-                                f"(Annotations/, JPEGImages/, ImageSets/Main/)")
+        raise FileNotFoundError(
+            f"`{root}` has neither a split folder `{split}/` nor the VOCdevkit layout "
+            f"(Annotations/, JPEGImages/, ImageSets/Main/)"
+        )
     images = {}
     for name in os.listdir(folder):
         stem, ext = os.path.splitext(name)
@@ -210,10 +222,13 @@ def voc_split(root, split, class_names=None):
             data = f.read()
         width, height = image_size(data, image_path)
         if any(xml_size) and xml_size != (width, height):
-            raise ValueError(f"`{xml_path}` gives size {xml_size[0]}x{xml_size[1]} (width x height) but its image is "
-                             f"{width}x{height}: its boxes may be in another image's pixels")
-        images.append(make_record(image_path, width, height, objects, class_names, sniff_image_format(data),
-                                  source=xml_path))
+            raise ValueError(
+                f"`{xml_path}` gives size {xml_size[0]}x{xml_size[1]} (width x height) but its image is "
+                f"{width}x{height}: its boxes may be in another image's pixels"
+            )
+        images.append(
+            make_record(image_path, width, height, objects, class_names, sniff_image_format(data), source=xml_path)
+        )
     return VocSplit(name=split, class_names=list(class_names), images=images)
 
 
@@ -235,8 +250,14 @@ def tfds_voc_split(name="voc/2007", split="test", data_dir=None):
     import tensorflow_datasets as tfds
     from keras.utils import bounding_boxes
 
-    dataset, info = tfds.load(name, split=split, data_dir=data_dir, with_info=True, shuffle_files=False,
-                              decoders={"image": tfds.decode.SkipDecoding()})
+    dataset, info = tfds.load(
+        name,
+        split=split,
+        data_dir=data_dir,
+        with_info=True,
+        shuffle_files=False,
+        decoders={"image": tfds.decode.SkipDecoding()},
+    )
     class_names = list(info.features["objects"]["label"].names)
     images = []
     for index, example in enumerate(dataset.as_numpy_iterator()):
@@ -248,8 +269,10 @@ def tfds_voc_split(name="voc/2007", split="test", data_dir=None):
         labels = np.asarray(objects["label"]).reshape(-1)
         difficult = np.asarray(objects["is_difficult"], bool).reshape(-1)
         if not len(bbox) == len(labels) == len(difficult):
-            raise ValueError(f"`{path}` has {len(bbox)} boxes, {len(labels)} labels and {len(difficult)} "
-                             f"difficult flags; they must match")
+            raise ValueError(
+                f"`{path}` has {len(bbox)} boxes, {len(labels)} labels and {len(difficult)} "
+                f"difficult flags; they must match"
+            )
         if len(labels) and (labels.min() < 0 or labels.max() >= len(class_names)):
             raise ValueError(f"`{path}` has a label outside 0..{len(class_names) - 1}. Received: {labels.tolist()}")
         data = bytes(example["image"])

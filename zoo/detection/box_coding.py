@@ -35,8 +35,9 @@ def encode_boxes(proposals, targets, variance=None):
     """
     from keras.utils import bounding_boxes
 
-    return bounding_boxes.encode_box_to_deltas(proposals, targets, anchor_format="xyxy", box_format="xyxy",
-                                               encoding_format="center_xywh", variance=variance)
+    return bounding_boxes.encode_box_to_deltas(
+        proposals, targets, anchor_format="xyxy", box_format="xyxy", encoding_format="center_xywh", variance=variance
+    )
 
 
 def decode_boxes(proposals, deltas, variance=None, max_log_scale=MAX_LOG_SCALE):
@@ -67,12 +68,18 @@ def decode_boxes(proposals, deltas, variance=None, max_log_scale=MAX_LOG_SCALE):
     deltas = tf.concat([deltas[..., :2], tf.minimum(deltas[..., 2:], cap)], axis=-1)
     if deltas.shape.rank == 3:  # (N, K, 4): Keras broadcasts anchors (N, 4) over a leading batch axis only
         deltas_by_class = tf.transpose(deltas, [1, 0, 2])
-        boxes = bounding_boxes.decode_deltas_to_boxes(proposals, deltas_by_class, anchor_format="xyxy",
-                                                      box_format="xyxy", encoded_format="center_xywh",
-                                                      variance=variance)
+        boxes = bounding_boxes.decode_deltas_to_boxes(
+            proposals,
+            deltas_by_class,
+            anchor_format="xyxy",
+            box_format="xyxy",
+            encoded_format="center_xywh",
+            variance=variance,
+        )
         return tf.transpose(boxes, [1, 0, 2])
-    return bounding_boxes.decode_deltas_to_boxes(proposals, deltas, anchor_format="xyxy", box_format="xyxy",
-                                                 encoded_format="center_xywh", variance=variance)
+    return bounding_boxes.decode_deltas_to_boxes(
+        proposals, deltas, anchor_format="xyxy", box_format="xyxy", encoded_format="center_xywh", variance=variance
+    )
 
 
 def clip_boxes(boxes, height, width):
@@ -85,8 +92,9 @@ def clip_boxes(boxes, height, width):
     """
     from keras.utils import bounding_boxes
 
-    return bounding_boxes.clip_to_image_size({"boxes": boxes}, height=height, width=width,
-                                             bounding_box_format="xyxy")["boxes"]
+    return bounding_boxes.clip_to_image_size({"boxes": boxes}, height=height, width=width, bounding_box_format="xyxy")[
+        "boxes"
+    ]
 
 
 def box_iou(boxes1, boxes2):

@@ -4,8 +4,20 @@ which draws with OpenCV), written as PNG."""
 import numpy as np
 
 # Distinct colours (RGB), one a class, cycling.
-PALETTE = ((230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48), (145, 30, 180),
-           (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212), (0, 128, 128), (170, 110, 40))
+PALETTE = (
+    (230, 25, 75),
+    (60, 180, 75),
+    (255, 225, 25),
+    (0, 130, 200),
+    (245, 130, 48),
+    (145, 30, 180),
+    (70, 240, 240),
+    (240, 50, 230),
+    (210, 245, 60),
+    (250, 190, 212),
+    (0, 128, 128),
+    (170, 110, 40),
+)
 
 
 def draw_detections(image, boxes, classes, scores=None, class_names=None):
@@ -35,9 +47,11 @@ def draw_detections(image, boxes, classes, scores=None, class_names=None):
     boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
     classes = np.asarray(classes, np.int64).reshape(-1)
     if len(classes) != len(boxes) or (scores is not None and len(np.reshape(scores, -1)) != len(boxes)):
-        raise ValueError(f"`boxes`, `classes` and `scores` must have one entry a detection. Received: "
-                         f"{len(boxes)} boxes, {len(classes)} classes"
-                         + ("" if scores is None else f", {len(np.reshape(scores, -1))} scores"))
+        raise ValueError(
+            f"`boxes`, `classes` and `scores` must have one entry a detection. Received: "
+            f"{len(boxes)} boxes, {len(classes)} classes"
+            + ("" if scores is None else f", {len(np.reshape(scores, -1))} scores")
+        )
     names = {int(k): (class_names[k] if class_names is not None else str(k)) for k in set(classes.tolist())}
     side = min(image.shape[:2])
     picture = np.clip(image, 0, 255).astype(np.uint8)[None]
@@ -47,9 +61,16 @@ def draw_detections(image, boxes, classes, scores=None, class_names=None):
         if scores is not None:
             detections["confidences"] = np.asarray(scores, np.float32).reshape(-1)[mine][None]
         picture = keras.visualization.draw_bounding_boxes(
-            picture, detections, bounding_box_format="xyxy", class_mapping=names, color=PALETTE[k % len(PALETTE)],
-            line_thickness=max(1, side // 200), text_thickness=max(1, side // 400),
-            font_scale=max(0.3, side / 800), data_format="channels_last")
+            picture,
+            detections,
+            bounding_box_format="xyxy",
+            class_mapping=names,
+            color=PALETTE[k % len(PALETTE)],
+            line_thickness=max(1, side // 200),
+            text_thickness=max(1, side // 400),
+            font_scale=max(0.3, side / 800),
+            data_format="channels_last",
+        )
     return picture[0]
 
 

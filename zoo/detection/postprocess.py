@@ -6,13 +6,13 @@ the top-k across classes in one op. It filters by score before NMS; the result i
 after, since greedy NMS only lets a box be suppressed by higher-scoring ones.
 """
 
-
 from keras_spp.validation import positive_int
 from zoo.detection.box_coding import clip_boxes, decode_boxes
 
 
-def postprocess_detections(scores, deltas, proposals, image_size, nms_iou=0.3, min_score=0.05,
-                           max_detections=100, variance=None):
+def postprocess_detections(
+    scores, deltas, proposals, image_size, nms_iou=0.3, min_score=0.05, max_detections=100, variance=None
+):
     """Detections of one image from per-window class scores and per-class box deltas.
 
     Args:
@@ -48,8 +48,10 @@ def postprocess_detections(scores, deltas, proposals, image_size, nms_iou=0.3, m
     proposals = tf.convert_to_tensor(proposals, tf.float32)
     num_classes = scores.shape[-1]
     if scores.shape.rank != 2 or num_classes is None or num_classes < 2:
-        raise ValueError(f"`scores` must be (R, K+1) with a known K+1 >= 2 (column 0: background). "
-                         f"Received: scores.shape={scores.shape}")
+        raise ValueError(
+            f"`scores` must be (R, K+1) with a known K+1 >= 2 (column 0: background). "
+            f"Received: scores.shape={scores.shape}"
+        )
     num_classes -= 1
     if deltas is None:
         boxes = tf.repeat(proposals[:, None, :], num_classes, axis=1)
@@ -57,9 +59,11 @@ def postprocess_detections(scores, deltas, proposals, image_size, nms_iou=0.3, m
         deltas = tf.convert_to_tensor(deltas, tf.float32)
         size = deltas.shape[-1] * (deltas.shape[-2] if deltas.shape.rank == 3 else 1)
         if size not in (4 * num_classes, 4 * (num_classes + 1)):
-            raise ValueError(f"`deltas` must hold 4 values per class, with or without the background: "
-                             f"{4 * num_classes} or {4 * (num_classes + 1)} per window for scores of {num_classes + 1}"
-                             f" columns. Received: deltas.shape={deltas.shape}")
+            raise ValueError(
+                f"`deltas` must hold 4 values per class, with or without the background: "
+                f"{4 * num_classes} or {4 * (num_classes + 1)} per window for scores of {num_classes + 1}"
+                f" columns. Received: deltas.shape={deltas.shape}"
+            )
         deltas = tf.reshape(deltas, [-1, size // 4, 4])[:, -num_classes:]
         boxes = decode_boxes(proposals, deltas, variance=variance)
     height, width = image_size[0], image_size[1]
@@ -67,11 +71,21 @@ def postprocess_detections(scores, deltas, proposals, image_size, nms_iou=0.3, m
     # combined NMS reads [y0, x0, y1, x1]; IoU does not care which axis comes first, and clip_boxes=False
     # keeps pixels (its clipping is to [0, 1]).
     nmsed = tf.image.combined_non_max_suppression(
-        boxes[None], scores[None, :, 1:], max_output_size_per_class=max_detections, max_total_size=max_detections,
-        iou_threshold=nms_iou, score_threshold=min_score, pad_per_class=False, clip_boxes=False)
+        boxes[None],
+        scores[None, :, 1:],
+        max_output_size_per_class=max_detections,
+        max_total_size=max_detections,
+        iou_threshold=nms_iou,
+        score_threshold=min_score,
+        pad_per_class=False,
+        clip_boxes=False,
+    )
     count = nmsed.valid_detections[0]
-    return {"boxes": nmsed.nmsed_boxes[0, :count], "scores": nmsed.nmsed_scores[0, :count],
-            "classes": tf.cast(nmsed.nmsed_classes[0, :count], tf.int32)}
+    return {
+        "boxes": nmsed.nmsed_boxes[0, :count],
+        "scores": nmsed.nmsed_scores[0, :count],
+        "classes": tf.cast(nmsed.nmsed_classes[0, :count], tf.int32),
+    }
 
 
 def _check_arguments(nms_iou, min_score, max_detections):

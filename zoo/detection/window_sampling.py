@@ -42,14 +42,18 @@ def label_windows(proposals, gt_boxes, gt_labels, fg_iou=0.5, bg_iou=(0.1, 0.5),
     """
     low, high = bg_iou
     if not 0 <= low <= high <= fg_iou <= 1:
-        raise ValueError(f"IoU thresholds must satisfy 0 <= bg_iou[0] <= bg_iou[1] <= fg_iou <= 1. Received: "
-                         f"fg_iou={fg_iou}, bg_iou={bg_iou}")
+        raise ValueError(
+            f"IoU thresholds must satisfy 0 <= bg_iou[0] <= bg_iou[1] <= fg_iou <= 1. Received: "
+            f"fg_iou={fg_iou}, bg_iou={bg_iou}"
+        )
     proposals = np.asarray(proposals, np.float32).reshape(-1, 4)
     gt_boxes = np.asarray(gt_boxes, np.float32).reshape(-1, 4)
     gt_labels = np.asarray(gt_labels, np.int32).reshape(-1)
     if len(gt_labels) != len(gt_boxes):
-        raise ValueError(f"`gt_labels` must have one label per box. Received: {len(gt_boxes)} boxes and "
-                         f"gt_labels.shape={gt_labels.shape}")
+        raise ValueError(
+            f"`gt_labels` must have one label per box. Received: {len(gt_boxes)} boxes and "
+            f"gt_labels.shape={gt_labels.shape}"
+        )
     count = len(proposals)
     labels = np.full(count, IGNORE, np.int32)
     targets = np.zeros((count, 4), np.float32)
@@ -93,5 +97,6 @@ def sample_windows(labels, batch_size=128, fg_fraction=0.25, seed=None):
     background = np.flatnonzero(labels == 0)
     num_fg = min(round(batch_size * fg_fraction), len(foreground))
     num_bg = min(batch_size - num_fg, len(background))
-    return np.concatenate([rng.choice(foreground, num_fg, replace=False),
-                           rng.choice(background, num_bg, replace=False)]).astype(np.int64)
+    return np.concatenate(
+        [rng.choice(foreground, num_fg, replace=False), rng.choice(background, num_bg, replace=False)]
+    ).astype(np.int64)

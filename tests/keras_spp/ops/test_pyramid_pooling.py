@@ -99,7 +99,9 @@ def test_padded_channels_first_matches_channels_last():
     images = [rng.normal(size=(h, w, 3)).astype(np.float32) for h, w in [(4, 9), (11, 2), (1, 1)]]
     batch, sizes = _padded(images)
     last = spatial_pyramid_pool(batch, (3, 2, 1), "max", sizes=sizes, data_format="channels_last")
-    first = spatial_pyramid_pool(np.transpose(batch, (0, 3, 1, 2)), (3, 2, 1), "max", sizes=sizes, data_format="channels_first")
+    first = spatial_pyramid_pool(
+        np.transpose(batch, (0, 3, 1, 2)), (3, 2, 1), "max", sizes=sizes, data_format="channels_first"
+    )
     np.testing.assert_array_equal(last.numpy(), first.numpy())
 
 
@@ -172,7 +174,9 @@ def test_output_keeps_the_input_dtype_in_every_kernel(dtype, pooling):
     sizes = tf.constant([[5, 4], [2, 3]])
     assert spatial_pyramid_pool(x, (2, 1), pooling).dtype == dtype
     assert spatial_pyramid_pool(x, (2, 1), pooling, sizes=sizes).dtype == dtype
-    expected = reference_spp([x[0].numpy().astype(np.float64), x[1, :2, :3].numpy().astype(np.float64)], (2, 1), pooling)
+    expected = reference_spp(
+        [x[0].numpy().astype(np.float64), x[1, :2, :3].numpy().astype(np.float64)], (2, 1), pooling
+    )
     result = tf.cast(spatial_pyramid_pool(x, (2, 1), pooling, sizes=sizes), tf.float64).numpy()
     np.testing.assert_allclose(result, expected, rtol=2e-2, atol=2e-2)
 

@@ -76,7 +76,10 @@ def test_tflite_int8_with_calibration_and_labelled_eval_folders(fake_zoo, tmp_pa
 
 
 def test_bad_flag_combinations_are_refused(fake_zoo, tmp_path, capsys):
-    assert cli.main(["export", "tiny", "--format", "tflite", "--quantize", "int8", "--out", str(tmp_path / "m.tflite")]) == 2
+    assert (
+        cli.main(["export", "tiny", "--format", "tflite", "--quantize", "int8", "--out", str(tmp_path / "m.tflite")])
+        == 2
+    )
     assert "needs --calibration-dir" in capsys.readouterr().err
     assert cli.main(["export", "tiny", "--quantize", "float16", "--out", str(tmp_path)]) == 2
     assert "tflite only" in capsys.readouterr().err

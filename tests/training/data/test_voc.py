@@ -16,8 +16,10 @@ def write_xml(path, objects, size=(0, 0)):
     """A VOC XML with `objects` = [(name, (xmin, ymin, xmax, ymax), difficult)]."""
     parts = [f"<annotation><size><width>{size[0]}</width><height>{size[1]}</height><depth>3</depth></size>"]
     for name, (x0, y0, x1, y1), difficult in objects:
-        parts.append(f"<object><name>{name}</name><difficult>{int(difficult)}</difficult><bndbox><xmin>{x0}</xmin>"
-                     f"<ymin>{y0}</ymin><xmax>{x1}</xmax><ymax>{y1}</ymax></bndbox></object>")
+        parts.append(
+            f"<object><name>{name}</name><difficult>{int(difficult)}</difficult><bndbox><xmin>{x0}</xmin>"
+            f"<ymin>{y0}</ymin><xmax>{x1}</xmax><ymax>{y1}</ymax></bndbox></object>"
+        )
     with open(path, "w") as f:
         f.write("".join(parts) + "</annotation>")
 
@@ -121,9 +123,19 @@ def voc_like_examples(examples):
         return tf.data.Dataset.from_generator(
             lambda: iter(examples),
             output_signature={
-                "image": tf.TensorSpec([], tf.string), "image/filename": tf.TensorSpec([], tf.string),
-                "objects": dict(zip(keys, (tf.TensorSpec([None, 4], tf.float32), tf.TensorSpec([None], tf.int64),
-                                           tf.TensorSpec([None], tf.bool)), strict=True)),
+                "image": tf.TensorSpec([], tf.string),
+                "image/filename": tf.TensorSpec([], tf.string),
+                "objects": dict(
+                    zip(
+                        keys,
+                        (
+                            tf.TensorSpec([None, 4], tf.float32),
+                            tf.TensorSpec([None], tf.int64),
+                            tf.TensorSpec([None], tf.bool),
+                        ),
+                        strict=True,
+                    )
+                ),
             },
         )
 
@@ -134,12 +146,24 @@ def test_tfds_voc2007_through_the_same_records():
     import tensorflow_datasets as tfds
 
     examples = [
-        {"image": encoded(40, 80, png=True), "image/filename": "000001.jpg",
-         "objects": {"bbox": np.array([[0.25, 0.125, 0.75, 0.5]], np.float32), "label": np.array([14]),
-                     "is_difficult": np.array([True])}},
-        {"image": encoded(10, 10), "image/filename": "000002.jpg",
-         "objects": {"bbox": np.zeros((0, 4), np.float32), "label": np.zeros(0, np.int64),
-                     "is_difficult": np.zeros(0, bool)}},
+        {
+            "image": encoded(40, 80, png=True),
+            "image/filename": "000001.jpg",
+            "objects": {
+                "bbox": np.array([[0.25, 0.125, 0.75, 0.5]], np.float32),
+                "label": np.array([14]),
+                "is_difficult": np.array([True]),
+            },
+        },
+        {
+            "image": encoded(10, 10),
+            "image/filename": "000002.jpg",
+            "objects": {
+                "bbox": np.zeros((0, 4), np.float32),
+                "label": np.zeros(0, np.int64),
+                "is_difficult": np.zeros(0, bool),
+            },
+        },
     ]
     with tfds.testing.mock_data(as_dataset_fn=voc_like_examples(examples)):
         split = tfds_voc_split("voc/2007", "test")

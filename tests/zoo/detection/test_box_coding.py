@@ -32,8 +32,9 @@ def test_encode_is_rcnn_and_decode_inverts_it(variance):
     rng = np.random.default_rng(0)
     proposals, targets = random_boxes(rng, 37), random_boxes(rng, 37)
     deltas = np.asarray(encode_boxes(proposals, targets, variance))
-    np.testing.assert_allclose(deltas * np.asarray(variance or 1.0), rcnn_deltas(proposals, targets), rtol=1e-4,
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        deltas * np.asarray(variance or 1.0), rcnn_deltas(proposals, targets), rtol=1e-4, atol=1e-5
+    )
     np.testing.assert_allclose(decode_boxes(proposals, deltas, variance), targets, rtol=1e-4, atol=1e-3)
 
 
@@ -53,8 +54,9 @@ def test_per_class_decode_and_graph_with_unknown_count():
 def test_wild_deltas_stay_finite_and_helpers():
     boxes = np.asarray(decode_boxes(np.array([[0, 0, 10, 10]], np.float32), np.array([[0, 0, 100, 100]], np.float32)))
     assert np.isfinite(boxes).all() and boxes[0, 2] == pytest.approx(5 + 10 * 1000 / 16 / 2)  # dw capped
-    scaled = decode_boxes(np.array([[0, 0, 10, 10]], np.float32), np.array([[0, 0, 1e4, 1e4]], np.float32),
-                          FAST_RCNN_VARIANCE)
+    scaled = decode_boxes(
+        np.array([[0, 0, 10, 10]], np.float32), np.array([[0, 0, 1e4, 1e4]], np.float32), FAST_RCNN_VARIANCE
+    )
     np.testing.assert_allclose(scaled, boxes, rtol=1e-5)  # the cap applies to the log-size after the variance
     np.testing.assert_array_equal(clip_boxes(np.array([[-3, 4, 80, 90]], np.float32), 50, 60), [[0, 4, 60, 50]])
     rng = np.random.default_rng(2)

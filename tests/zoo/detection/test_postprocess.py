@@ -8,20 +8,24 @@ from zoo.detection.box_coding import encode_boxes
 from zoo.detection.postprocess import postprocess_detections
 
 # Five windows, two foreground classes (score columns: background, cat, dog).
-PROPOSALS = np.array([[0, 0, 10, 10], [1, 0, 11, 10], [0, 0, 10, 10], [30, 30, 50, 50], [60, 60, 70, 70]],
-                     np.float32)
-SCORES = np.array([
-    [0.1, 0.9, 0.0],   # cat, kept
-    [0.2, 0.8, 0.0],   # cat, IoU 90/110 = 0.82 with the first: suppressed
-    [0.3, 0.0, 0.7],   # dog on the same place as the first cat: kept (NMS is per class)
-    [0.4, 0.35, 0.25],  # cat 0.35 kept; dog 0.25 below min_score
-    [0.98, 0.01, 0.01],  # background: nothing above min_score
-], np.float32)
+PROPOSALS = np.array([[0, 0, 10, 10], [1, 0, 11, 10], [0, 0, 10, 10], [30, 30, 50, 50], [60, 60, 70, 70]], np.float32)
+SCORES = np.array(
+    [
+        [0.1, 0.9, 0.0],  # cat, kept
+        [0.2, 0.8, 0.0],  # cat, IoU 90/110 = 0.82 with the first: suppressed
+        [0.3, 0.0, 0.7],  # dog on the same place as the first cat: kept (NMS is per class)
+        [0.4, 0.35, 0.25],  # cat 0.35 kept; dog 0.25 below min_score
+        [0.98, 0.01, 0.01],  # background: nothing above min_score
+    ],
+    np.float32,
+)
 
 
 def as_tuples(out):
-    return [(tuple(b), round(float(s), 4), int(c)) for b, s, c in
-            zip(out["boxes"].numpy().tolist(), out["scores"].numpy(), out["classes"].numpy(), strict=True)]
+    return [
+        (tuple(b), round(float(s), 4), int(c))
+        for b, s, c in zip(out["boxes"].numpy().tolist(), out["scores"].numpy(), out["classes"].numpy(), strict=True)
+    ]
 
 
 def test_per_class_nms_threshold_and_order_on_a_hand_made_case():
@@ -47,13 +51,24 @@ def test_deltas_move_boxes_then_clip():
 
 
 def test_traced_with_unknown_window_count_and_no_windows():
-    traced = tf.function(postprocess_detections, input_signature=[
-        tf.TensorSpec([None, 3]), tf.TensorSpec([None, 12]), tf.TensorSpec([None, 4]), tf.TensorSpec([2], tf.int32)])
+    traced = tf.function(
+        postprocess_detections,
+        input_signature=[
+            tf.TensorSpec([None, 3]),
+            tf.TensorSpec([None, 12]),
+            tf.TensorSpec([None, 4]),
+            tf.TensorSpec([2], tf.int32),
+        ],
+    )
     deltas = np.zeros((5, 12), np.float32)
     out = traced(SCORES, deltas, PROPOSALS, tf.constant([100, 100]))
     assert out["boxes"].shape == (4, 4)  # min_score 0.05 now keeps cat 0.35 and dog 0.25 at [30, 30, 50, 50]
-    empty = traced(np.zeros((0, 3), np.float32), np.zeros((0, 12), np.float32), np.zeros((0, 4), np.float32),
-                   tf.constant([100, 100]))
+    empty = traced(
+        np.zeros((0, 3), np.float32),
+        np.zeros((0, 12), np.float32),
+        np.zeros((0, 4), np.float32),
+        tf.constant([100, 100]),
+    )
     assert empty["boxes"].shape == (0, 4) and empty["scores"].shape == (0,) and empty["classes"].shape == (0,)
 
 

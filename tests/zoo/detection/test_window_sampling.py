@@ -10,8 +10,18 @@ GT = np.array([[0, 0, 10, 10], [100, 100, 120, 140]], np.float32)
 GT_LABELS = np.array([0, 2])
 # IoU with the best ground truth, worked out: 1.0 (gt 0), 0.5 exactly (gt 0, 50/100), 600/800 = 0.75 (gt 1),
 # 0.4 (gt 0: 40/100), 0.1 exactly (gt 0: 10/100), 0.05 (gt 0: 5/100), 0 (none).
-WINDOWS = np.array([[0, 0, 10, 10], [0, 0, 5, 10], [100, 100, 120, 130], [0, 0, 4, 10], [0, 0, 1, 10],
-                    [0, 0, 10, 0.5], [300, 300, 310, 310]], np.float32)
+WINDOWS = np.array(
+    [
+        [0, 0, 10, 10],
+        [0, 0, 5, 10],
+        [100, 100, 120, 130],
+        [0, 0, 4, 10],
+        [0, 0, 1, 10],
+        [0, 0, 10, 0.5],
+        [300, 300, 310, 310],
+    ],
+    np.float32,
+)
 
 
 def test_labels_targets_on_a_hand_made_case():

@@ -48,7 +48,9 @@ def test_all_negative_and_edge_minimum_inputs_match_caffe(pool_size, strides):
     x[1, -1, :] = x[1, :, -1] = x[1].min() - 7.0  # the global min sits only in the partial windows
     x[2] = rng.normal(size=x.shape[1:])
     x[2, :-1, :-1] = -1e30  # the last row and column hold the maxima the partial windows must return
-    np.testing.assert_array_equal(np.asarray(CeilMaxPooling2D(pool_size, strides)(x)), caffe_max_pool(x, pool_size, strides))
+    np.testing.assert_array_equal(
+        np.asarray(CeilMaxPooling2D(pool_size, strides)(x)), caffe_max_pool(x, pool_size, strides)
+    )
 
 
 def test_zf5_sizes_and_symbolic_shapes():

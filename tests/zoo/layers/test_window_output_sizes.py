@@ -21,8 +21,13 @@ def test_each_axis_follows_conv_output_size(kwargs):
     padding = kwargs.get("padding", "valid")
     expected = [
         [
-            conv_output_size(int(s[axis]), kwargs["kernel_size"][axis], kwargs["strides"][axis],
-                             padding if isinstance(padding, str) else padding[axis], kwargs.get("ceil_mode", False))
+            conv_output_size(
+                int(s[axis]),
+                kwargs["kernel_size"][axis],
+                kwargs["strides"][axis],
+                padding if isinstance(padding, str) else padding[axis],
+                kwargs.get("ceil_mode", False),
+            )
             for axis in (0, 1)
         ]
         for s in sizes
