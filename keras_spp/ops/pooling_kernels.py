@@ -7,8 +7,8 @@ sum both factor over the two axes of a rectangle.
   cell indices clamped into each bin (`min(start + k, end - 1)`): a repeated cell cannot change a max and
   is masked out of a sum: one gather of `n x K` cells and a reduction. Known sizes skip all index
   arithmetic: a level whose bins have one width and one stride is a VALID max/avg pool (13x13 into
-  6, 3 and 2 bins all are), any other one constant slice and reduction per bin. Only gather, slice, min/max, reduce, select,
-  reshape: TFLite builtins, so a model converts with dynamic height and width.
+  6, 3 and 2 bins all are), any other one constant slice and reduction per bin. Only gather, slice,
+  min/max, reduce, select, reshape: TFLite builtins, so a model converts with dynamic height and width.
 * `padded_pyramid`: a padded batch with a valid `(height, width)` per image. The cut points of all
   levels split each image into at most `(2L - 1) x (2L - 1)` elementary rectangles (`L` = total bins a
   side over the levels); one `unsorted_segment_max` (or sum) pass over the batch reduces every valid cell
@@ -56,8 +56,8 @@ def _static_bins(x, pooling, h_starts, h_ends, w_starts, w_ends, has_nan):
         reduce = tf.reduce_max if pooling == "max" else tf.reduce_mean
         bins = [
             reduce(x[:, h0:h1, w0:w1, :], axis=(1, 2))
-            for h0, h1 in zip(h_starts.tolist(), h_ends.tolist())
-            for w0, w1 in zip(w_starts.tolist(), w_ends.tolist())
+            for h0, h1 in zip(h_starts.tolist(), h_ends.tolist(), strict=True)
+            for w0, w1 in zip(w_starts.tolist(), w_ends.tolist(), strict=True)
         ]
         return _flatten_bins(tf.stack(bins, axis=1), n)
 
@@ -107,7 +107,8 @@ def padded_pyramid(x, levels, pooling, heights, widths):
             pooled = reduce_bins(cells, *_elementary_range(w_cuts, w_starts, w_ends), 2, mode, batched=True)
             pooled = reduce_bins(pooled, *_elementary_range(h_cuts, h_starts, h_ends), 1, mode, batched=True)
         if pooling == "avg":
-            area = tf.cast(h_ends - h_starts, x.dtype)[:, :, tf.newaxis] * tf.cast(w_ends - w_starts, x.dtype)[:, tf.newaxis]
+            bin_heights, bin_widths = tf.cast(h_ends - h_starts, x.dtype), tf.cast(w_ends - w_starts, x.dtype)
+            area = bin_heights[:, :, tf.newaxis] * bin_widths[:, tf.newaxis]
             pooled = pooled / area[..., tf.newaxis]
         outputs.append(_flatten_bins(pooled, n))
     return outputs
@@ -130,7 +131,7 @@ def reduce_bins(x, starts, ends, axis, mode, batched=False):
     if batched:
         inside = inside[:, tf.newaxis, :, :, tf.newaxis] if axis == 2 else inside[..., tf.newaxis, tf.newaxis]
     else:
-        inside = inside[tf.newaxis, tf.newaxis, :, :, tf.newaxis] if axis == 2 else inside[tf.newaxis, ..., tf.newaxis, tf.newaxis]
+        inside = inside[tf.newaxis, tf.newaxis, :, :, tf.newaxis] if axis == 2 else inside[tf.newaxis, ..., None, None]
     return tf.reduce_sum(tf.where(inside, cells, zero), axis=axis + 1)
 
 

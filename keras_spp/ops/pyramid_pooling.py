@@ -119,7 +119,9 @@ def _checked_sizes(x, sizes):
     if not sizes.dtype.is_integer:
         raise ValueError(f"`sizes` must be an integer tensor of (height, width) pairs. Received dtype={sizes.dtype}")
     if sizes.shape.rank != 2 or (sizes.shape[1] is not None and sizes.shape[1] != 2):
-        raise ValueError(f"`sizes` must have shape (batch, 2): (height, width) per image. Received: shape={sizes.shape}")
+        raise ValueError(
+            f"`sizes` must have shape (batch, 2): (height, width) per image. Received: shape={sizes.shape}"
+        )
     sizes = tf.cast(sizes, tf.int32)
     if sizes.shape[1] is None:  # known only in the graph; checked before the checks that compare it with (H, W)
         check = tf.debugging.assert_equal(
@@ -134,7 +136,9 @@ def _checked_sizes(x, sizes):
         ),
         tf.debugging.assert_positive(sizes, message="Every valid size must be >= 1; `sizes` has a value < 1"),
         tf.debugging.assert_less_equal(
-            sizes, shape[tf.newaxis, 1:3], message="A valid size exceeds the padded extent (height, width) of the feature map"
+            sizes,
+            shape[tf.newaxis, 1:3],
+            message="A valid size exceeds the padded extent (height, width) of the feature map",
         ),
     ]
     with tf.control_dependencies(checks):
