@@ -24,7 +24,7 @@ SIGNATURES = ("serving_default", "serve_bytes")
 OUTPUT_KEYS = ("probabilities", "top_k_ids", "top_k_names", "top_k_probabilities")
 _VERSION = re.compile(r"^[0-9]+$")
 _TMP_PREFIX = ".tmp-export-"
-_TMP_NAME = re.compile(r"^\.tmp-export-(?P<host>[A-Za-z0-9._]+)-(?P<pid>[0-9]+)-[0-9a-f]{8}$")
+_TMP_NAME = re.compile(r"^\.tmp-export-(?P<host>.+)-(?P<pid>[0-9]+)-[0-9a-f]{8}$")
 
 
 def export_saved_model(
@@ -191,7 +191,7 @@ def remove_stale_temp_folders(base_dir):
 
 
 def _host():
-    return re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname()) or "host"
+    return socket.gethostname().replace(os.sep, "_") or "host"
 
 
 def _alive(pid):
