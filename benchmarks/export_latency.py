@@ -1,7 +1,9 @@
 """Latency of the exported artefacts against Keras, and SavedModel throughput under 8 threads.
 
 Claim (issue 5): the TFLite float file runs within 1.5x of the SavedModel's latency, at 224 and at 480;
-the loaded SavedModel serves concurrent calls. Everything is measured in one run on this machine:
+the loaded SavedModel serves concurrent calls. Issue 10: the input checks of `serving_default` (shape,
+sides, finite pixels) cost little: its latency against a bare endpoint that only calls the model.
+Everything is measured in one run on this machine:
 p50/p99 latency of one image for Keras `predict`, the loaded SavedModel's `serving_default` and the
 LiteRT interpreter, the TFLite/SavedModel ratio, and images/s of 8 threads vs 1 thread on one loaded
 SavedModel (mixed sizes).
@@ -20,6 +22,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # zoo/ from a checkout
 
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
@@ -37,6 +40,20 @@ def percentiles(backends, image, runs, warmup=3):
             if run >= warmup:
                 times[name].append(time.perf_counter() - start)
     return {name: (np.percentile(t, 50) * 1e3, np.percentile(t, 99) * 1e3) for name, t in times.items()}
+
+
+def bare_endpoint(model, path):
+    """A SavedModel whose one signature only calls `model` (no input checks, no top-k): the baseline of the
+    checks' cost."""
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint(
+        "serving_default",
+        lambda images: {"probabilities": model(images, training=False)},
+        input_signature=[tf.TensorSpec((None, None, None, 3), tf.float32, name="images")],
+    )
+    archive.write_out(path, verbose=False)
+    return tf.saved_model.load(path).signatures["serving_default"]
 
 
 def throughput(serve, images, threads, calls_per_thread):
@@ -75,14 +92,15 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         path = export_saved_model(model, tmp, padded_model=zoo.padded_model(model), max_side=1024)
         serving = tf.saved_model.load(path).signatures["serving_default"]
-        lite = TFLiteClassifier(
-            export_tflite(model, os.path.join(tmp, "model.tflite"))["path"], num_threads=os.cpu_count()
-        )
+        bare = bare_endpoint(model, os.path.join(tmp, "bare"))
+        lite_path = export_tflite(model, os.path.join(tmp, "model.tflite"))["path"]
+        lite = TFLiteClassifier(lite_path, num_threads=os.cpu_count())
 
         rng = np.random.default_rng(0)
         backends = {
             "keras predict": lambda x: model.predict(x, verbose=0),
             "SavedModel": lambda x: serving(images=tf.constant(x))["probabilities"].numpy(),
+            "SavedModel bare": lambda x: bare(images=tf.constant(x))["probabilities"].numpy(),
             "TFLite float": lite,
         }
         print(
@@ -90,15 +108,18 @@ def main():
             f"TF {tf.__version__}, {args.runs} runs after 3 warm-up, one image per call, backends in turn"
         )
         print(f"{'size':>9} {'backend':<14} {'p50 ms':>8} {'p99 ms':>8}")
-        ratios = {}
+        ratios, checks = {}, {}
         for side in (int(s) for s in args.sizes.split(",")):
             image = rng.uniform(0, 255, (1, side, side, 3)).astype("float32")
             latency = percentiles(backends, image, args.runs)
             for name, (p50, p99) in latency.items():
                 print(f"{side:>4}x{side:<4} {name:<14} {p50:8.1f} {p99:8.1f}")
             ratios[side] = latency["TFLite float"][0] / latency["SavedModel"][0]
+            checks[side] = latency["SavedModel"][0] / latency["SavedModel bare"][0]
         for side, ratio in ratios.items():
             print(f"TFLite / SavedModel p50 at {side}: {ratio:.2f}x (goal <= 1.5x)")
+        for side, ratio in checks.items():
+            print(f"serving_default (input checks, top-k) / bare model endpoint p50 at {side}: {ratio:.3f}x")
 
         shapes = [(224, 224), (180, 240), (256, 200), (224, 300)]
         images = [rng.uniform(0, 255, (1, h, w, 3)).astype("float32") for h, w in shapes]

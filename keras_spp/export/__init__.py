@@ -1,7 +1,13 @@
 """Deployment: SavedModel for TF Serving (float and encoded-bytes signatures) and TFLite, any image size."""
 
 from keras_spp.export.image_decoding import decode_image_batch, decode_image_bytes, read_image_folder
-from keras_spp.export.saved_model import OUTPUT_KEYS, SIGNATURES, export_saved_model, next_version
+from keras_spp.export.saved_model import (
+    OUTPUT_KEYS,
+    SIGNATURES,
+    export_saved_model,
+    next_version,
+    remove_stale_temp_folders,
+)
 from keras_spp.export.tflite import QUANTIZATIONS, TFLiteClassifier, evaluate_tflite, export_tflite
 
 __all__ = [
@@ -16,4 +22,5 @@ __all__ = [
     "export_tflite",
     "next_version",
     "read_image_folder",
+    "remove_stale_temp_folders",
 ]

@@ -10,6 +10,7 @@ import os
 
 import tensorflow as tf
 
+from keras_spp.export.input_checks import gate
 from keras_spp.validation import positive_int
 
 JPEG_MAGIC = b"\xff\xd8\xff"
@@ -62,11 +63,11 @@ def decode_image_bytes(encoded, image_size=224, min_side=32, max_side=4096, inde
     encoded = tf.convert_to_tensor(encoded, tf.string)
     what = "the image" if index is None else tf.strings.format("image {} of the batch", index)
     length = tf.strings.length(encoded)
-    encoded = _check(length > 0, [what, " is an empty string: expected the bytes of a JPEG or PNG file"], encoded)
+    encoded = gate(length > 0, [what, " is an empty string: expected the bytes of a JPEG or PNG file"], encoded)
     head = tf.strings.substr(encoded, 0, len(PNG_MAGIC))
     is_jpeg = tf.strings.substr(head, 0, len(JPEG_MAGIC)) == JPEG_MAGIC
     is_png = tf.logical_and(tf.equal(head, PNG_MAGIC), length >= 24)
-    encoded = _check(
+    encoded = gate(
         tf.logical_or(is_jpeg, is_png),
         [
             what,
@@ -74,10 +75,8 @@ def decode_image_bytes(encoded, image_size=224, min_side=32, max_side=4096, inde
         ],
         encoded,
     )
-    height, width = tf.unstack(
-        tf.cond(is_jpeg, lambda: tf.image.extract_jpeg_shape(encoded)[:2], lambda: _png_shape(encoded, what))
-    )
-    encoded = _check(
+    height, width = tf.unstack(tf.cond(is_jpeg, lambda: _jpeg_shape(encoded, what), lambda: _png_shape(encoded, what)))
+    encoded = gate(
         tf.reduce_all(tf.stack([height >= min_side, width >= min_side, height <= max_side, width <= max_side])),
         [
             what,
@@ -85,13 +84,22 @@ def decode_image_bytes(encoded, image_size=224, min_side=32, max_side=4096, inde
         ],
         encoded,
     )
-    image = tf.io.decode_image(encoded, channels=3, dtype=tf.uint8, expand_animations=False)
+    image = _or_fallback(
+        encoded,
+        lambda e: tf.io.decode_image(e, channels=3, dtype=tf.uint8, expand_animations=False),
+        tf.zeros((0, 0, 3), tf.uint8),
+    )
+    image = gate(
+        tf.size(image) > 0,  # the header said both sides are >= min_side >= 1: empty means the decoder failed
+        [what, " is a corrupt or truncated ", tf.where(is_jpeg, "JPEG", "PNG"), " file: decoding it failed"],
+        image,
+    )
     image = tf.ensure_shape(image, (None, None, 3))
     image = tf.cast(image, tf.float32)
     if image_size is None:
         return image
     new_height, new_width = _resized_extent(tf.shape(image)[0], tf.shape(image)[1], image_size, max_side)
-    image = _check(
+    image = gate(
         tf.minimum(new_height, new_width) >= min_side,
         [
             what,
@@ -127,7 +135,7 @@ def decode_image_batch(encoded, image_size=224, min_side=32, max_side=4096):
     if encoded.shape.rank != 1:
         raise ValueError(f"`encoded` must be a 1-D batch of strings. Received: shape={encoded.shape}")
     count = tf.shape(encoded)[0]
-    count = _check(count > 0, ["the batch is empty: send at least one encoded image"], count)
+    count = gate(count > 0, ["the batch is empty: send at least one encoded image"], count)
     pixels = tf.TensorArray(tf.float32, size=count, infer_shape=False, element_shape=tf.TensorShape([None, 3]))
     sizes = tf.TensorArray(tf.int32, size=count, element_shape=tf.TensorShape([2]))
 
@@ -137,9 +145,8 @@ def decode_image_batch(encoded, image_size=224, min_side=32, max_side=4096):
 
     _, pixels, sizes = tf.while_loop(lambda i, *_: i < count, body, (tf.constant(0), pixels, sizes))
     sizes = sizes.stack()
-    ragged = tf.RaggedTensor.from_nested_row_lengths(
-        pixels.concat(), [sizes[:, 0], tf.repeat(sizes[:, 1], sizes[:, 0])]
-    )
+    row_lengths = [sizes[:, 0], tf.repeat(sizes[:, 1], sizes[:, 0])]
+    ragged = tf.RaggedTensor.from_nested_row_lengths(pixels.concat(), row_lengths)
     return ragged.to_tensor(), sizes
 
 
@@ -166,10 +173,25 @@ def read_image_folder(directory, image_size=224, min_side=32, max_side=4096, lim
     return images, [os.path.relpath(p, directory) for p in paths]
 
 
+def _or_fallback(encoded, fn, fallback):
+    """`fn(encoded)`, or `fallback` when `fn` fails (a decoder error on corrupt bytes), so that the caller can
+    fail with a message naming the image: an op error inside a graph cannot be caught or reworded, but a
+    one-element `tf.data` pipeline with `ignore_errors` drops it. `fallback` must be a value `fn` never
+    returns, of a shape compatible with its result."""
+    dataset = tf.data.Dataset.from_tensors(encoded).map(fn).ignore_errors()
+    return dataset.concatenate(tf.data.Dataset.from_tensors(fallback)).take(1).get_single_element()
+
+
+def _jpeg_shape(encoded, what):
+    """(height, width) from a JPEG's frame header, without decoding; fails naming the image when unreadable."""
+    shape = _or_fallback(encoded, lambda e: tf.image.extract_jpeg_shape(e)[:2], tf.constant([-1, -1]))
+    return gate(shape[0] >= 0, [what, " is a corrupt or truncated JPEG file: its header cannot be read"], shape)
+
+
 def _png_shape(encoded, what):
     """(height, width) from a PNG's IHDR chunk (bytes 16..24, big-endian), without decoding."""
     ihdr = tf.strings.substr(encoded, 12, 4) == b"IHDR"
-    encoded = _check(ihdr, [what, " is a corrupt PNG file: no IHDR header chunk"], encoded)
+    encoded = gate(ihdr, [what, " is a corrupt PNG file: no IHDR header chunk"], encoded)
     width_height = tf.io.decode_raw(tf.strings.substr(encoded, 16, 8), tf.int32, little_endian=False)
     return tf.stack([width_height[1], width_height[0]])
 
@@ -180,14 +202,3 @@ def _resized_extent(height, width, image_size, max_side):
     scale = tf.minimum(image_size / tf.minimum(height, width), max_side / tf.maximum(height, width))
     new = tf.maximum(tf.round(tf.stack([height, width]) * scale), 1.0)
     return tf.unstack(tf.cast(new, tf.int32))
-
-
-def _check(condition, message, gated):
-    """Returns `gated` once `condition` holds; raises InvalidArgumentError with the joined `message` if not.
-
-    Eagerly it raises at once. In a graph the returned tensor depends on the assertion, so whatever is
-    computed from it (the header read, the decode) can only run after the check has passed.
-    """
-    text = tf.strings.join([tf.convert_to_tensor(m, tf.string) for m in message])
-    with tf.control_dependencies([tf.debugging.Assert(condition, [text])]):
-        return tf.identity(gated)

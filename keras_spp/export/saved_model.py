@@ -7,19 +7,25 @@ folder beside it and renamed into place, so a server polling `<base_dir>` never 
 
 import os
 import re
+import secrets
 import shutil
-import tempfile
+import socket
+import stat
+import tempfile  # noqa: F401 - used by the docstring example
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from keras_spp.export.image_decoding import decode_image_batch, validate_sides
+from keras_spp.export.input_checks import checked_images, min_input_side, runs_on_side
 from keras_spp.validation import positive_int
 
 SIGNATURES = ("serving_default", "serve_bytes")
 OUTPUT_KEYS = ("probabilities", "top_k_ids", "top_k_names", "top_k_probabilities")
 _VERSION = re.compile(r"^[0-9]+$")
+_TMP_PREFIX = ".tmp-export-"
+_TMP_NAME = re.compile(r"^\.tmp-export-(?P<host>.+)-(?P<pid>[0-9]+)-[0-9a-f]{8}$")
 
 
 def export_saved_model(
@@ -44,8 +50,11 @@ def export_saved_model(
       graph (see `decode_image_batch`), shorter side resized to `image_size`, zero-padded into one batch
       and classified by `padded_model` with the per-image sizes; without a `padded_model`, each image is
       classified alone by `model` (same numbers, one call per image).
-    Bad input (corrupt or empty bytes, not JPEG/PNG, a side outside `[min_side, max_side]`) fails that
-    call with an InvalidArgumentError saying which image and why; the loaded model keeps serving.
+    Bad input fails that call with an InvalidArgumentError saying which image and why; the loaded model
+    keeps serving. Refused: corrupt, truncated or empty bytes, not JPEG/PNG, a side outside `[min_side,
+    max_side]`; for `serving_default` also a shape other than `(B, H, W, 3)`, an empty batch, and pixels that
+    are NaN, infinite or beyond +-1e6 (`input_checks.PIXEL_LIMIT`; they would vanish into a confident class).
+    The version folder is readable by other users as the umask allows (TF Serving often runs as another user).
 
     Args:
         model: a Keras classifier: float32 `(B, H, W, 3)` raw 0..255 RGB, H and W None -> softmax `(B, C)`.
@@ -56,7 +65,8 @@ def export_saved_model(
         top_k: number of best classes returned (capped at C).
         image_size: shorter side of decoded images in `serve_bytes`, or None to keep their size.
         min_side, max_side: accepted range of every image side, in both signatures; `serve_bytes` checks
-            the file header before decoding, so memory stays bounded.
+            the file header before decoding, so memory stays bounded. `min_side` below the smallest image
+            `model` runs on is refused (the error names that minimum).
         version: optional int version to write; it must not exist. Default: highest existing + 1 (or 1).
 
     Returns:
@@ -74,6 +84,7 @@ def export_saved_model(
     positive_int(top_k, "top_k")
     positive_int(version, "version", allow_none=True)
     num_classes = _check_classifier(model, padded_model, image_size or min_side)
+    _check_min_side(model, min_side, image_size or min_side)
     names = _class_names(class_names, num_classes)
     k = min(top_k, num_classes)
 
@@ -88,14 +99,7 @@ def export_saved_model(
         }
 
     def serve_images(images):
-        shape = tf.shape(images)
-        sides_ok = tf.reduce_all(tf.logical_and(shape[1:3] >= min_side, shape[1:3] <= max_side))
-        message = tf.strings.format(
-            "images are {}x{} pixels; both sides must be in [{}, {}]", (shape[1], shape[2], min_side, max_side)
-        )
-        with tf.control_dependencies([tf.debugging.Assert(sides_ok, [message])]):
-            images = tf.identity(images)
-        return outputs(model(images, training=False))
+        return outputs(model(checked_images(images, min_side, max_side), training=False))
 
     def serve_bytes(image_bytes):
         images, sizes = decode_image_batch(image_bytes, image_size, min_side, max_side)
@@ -136,12 +140,18 @@ def _write_version(base_dir, version, write):
 
     The rename is atomic and fails if the version exists, so an existing version is never touched; with
     `version=None` a concurrent exporter that took the number first makes this one take the next number.
+    Before the rename every folder and file gets the mode the umask gives new ones (the temp folder alone
+    would be private). The temp name carries this host and process id, so temp folders that a killed
+    export left behind are removed by the next export on the same host.
     """
     base_dir = os.fspath(base_dir)
     os.makedirs(base_dir, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=".tmp-export-", dir=base_dir)
+    remove_stale_temp_folders(base_dir)
+    tmp = os.path.join(base_dir, f"{_TMP_PREFIX}{_host()}-{os.getpid()}-{secrets.token_hex(4)}")
+    os.mkdir(tmp, 0o777)  # the umask applies, as for any new folder
     try:
         write(tmp)
+        _apply_umask_modes(tmp)
         while True:
             number = next_version(base_dir) if version is None else version
             target = os.path.join(base_dir, str(number))
@@ -164,6 +174,59 @@ def _write_version(base_dir, version, write):
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def remove_stale_temp_folders(base_dir):
+    """Removes the temp folders of exports to `base_dir` by processes of this host that no longer run.
+
+    Returns the removed paths. A folder of a live process, of another host (a shared file system), or
+    without a host and process id in its name (written before they were recorded) is left alone.
+    """
+    removed = []
+    for name in sorted(os.listdir(base_dir)):
+        match = _TMP_NAME.match(name)
+        if match and match["host"] == _host() and not _alive(int(match["pid"])):
+            shutil.rmtree(os.path.join(base_dir, name), ignore_errors=True)
+            removed.append(os.path.join(base_dir, name))
+    return removed
+
+
+def _host():
+    return socket.gethostname().replace(os.sep, "_") or "host"
+
+
+def _alive(pid):
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a live process of another user
+        return True
+    return True
+
+
+def _apply_umask_modes(root):
+    """Gives every folder under `root` (itself included) mode 0o777 and every file 0o666, minus the umask.
+
+    The umask is read from `root`, made by `os.mkdir(root, 0o777)`, so the process umask is never changed.
+    """
+    umask = 0o777 & ~stat.S_IMODE(os.stat(root).st_mode)
+    for folder, _, files in os.walk(root):
+        os.chmod(folder, 0o777 & ~umask)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o666 & ~umask)
+
+
+def _check_min_side(model, min_side, runs_on):
+    """Refuses a `min_side` below the smallest image `model` runs on (it runs on `runs_on`), naming it."""
+    if min_side < runs_on and not runs_on_side(model, min_side):
+        raise ValueError(
+            f"`min_side` must be at least the smallest image side `model` runs on, {min_input_side(model, runs_on)} "
+            f"(it fails on {min_side}x{min_side} images): the exported signatures would pass such images to it. "
+            f"Received: min_side={min_side}"
+        )
+
+
 def _check_classifier(model, padded_model, side):
     """Runs `model` (and `padded_model`) once on a `side x side` image; returns the number of classes."""
     if not callable(model):
@@ -183,9 +246,10 @@ def _check_classifier(model, padded_model, side):
         padded = np.asarray(padded_model({"images": probe, "image_sizes": sizes}, training=False))
         if padded.shape != probabilities.shape or not np.allclose(padded, probabilities, atol=1e-4):
             same = padded.shape == probabilities.shape
+            difference = np.max(np.abs(padded - probabilities)) if same else padded.shape
             raise ValueError(
                 f"`padded_model` must be the padded twin of `model` (same weights); on one {side}x{side} image "
-                f"they disagree: max difference {np.max(np.abs(padded - probabilities)) if same else padded.shape}"
+                f"they disagree: max difference {difference}"
             )
     return probabilities.shape[1]
 

@@ -13,6 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_spp.export.image_decoding import read_image_folder
+from keras_spp.export.input_checks import min_input_side, runs_on_side
 
 QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
 
@@ -36,7 +37,10 @@ def export_tflite(
             report the largest probability difference to Keras. Skipped when ai-edge-litert is missing.
 
     Returns:
-        `{"path": path, "quantize": quantize, "size_bytes": int}`, plus `"probe_max_abs_diff"` when verified.
+        `{"path": path, "quantize": quantize, "size_bytes": int, "min_input_side": int}`, plus
+        `"probe_max_abs_diff"` when verified. `min_input_side` is the smallest image side the Keras model
+        runs on (found by trying it); it is stored in the file's metadata and `TFLiteClassifier` refuses
+        smaller images, since the converted graph would answer for some of them (assertions are dropped).
 
     Raises:
         RuntimeError: the converted model does not run in LiteRT (nothing is written).
@@ -71,14 +75,17 @@ def export_tflite(
         if quantize == "float16":
             converter.target_spec.supported_types = [tf.float16]
         side = image_size or 224
+        if not runs_on_side(model, side):
+            raise ValueError(f"`model` must run on float32 images (1, {side}, {side}, 3) (side `image_size`)")
+        min_side = min_input_side(model, side)  # the deployed file refuses what Keras refuses
         probe = np.random.default_rng(0).uniform(0, 255, (side, side, 3)).astype("float32")
         if quantize == "int8":
             images = _calibration_images(representative_images, image_size, max_calibration_images)
             converter.representative_dataset = lambda: ([image[np.newaxis]] for image in images)
             converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
             probe = images[0]
-        flatbuffer = converter.convert()
-    report = {"quantize": quantize, "size_bytes": len(flatbuffer)}
+        flatbuffer = _with_min_input_side(converter.convert(), min_side)
+    report = {"quantize": quantize, "size_bytes": len(flatbuffer), "min_input_side": min_side}
     if verify:
         report.update(_verify(model, flatbuffer, probe[np.newaxis], quantize))
     path = os.fspath(path)
@@ -97,9 +104,12 @@ class TFLiteClassifier:
     Args:
         model: path of a `.tflite` file, or its bytes.
         num_threads: interpreter threads (None: LiteRT's default).
+        min_side: smallest accepted image side; default the model's minimum that `export_tflite` recorded
+            in the file (None for a file without it: no check).
 
     Call arguments:
-        images: float32 `(B, H, W, 3)` raw 0..255; the input is resized when the shape changes.
+        images: float32 `(B, H, W, 3)` raw 0..255, B >= 1, both sides >= `min_side`; the input is resized
+            when the shape changes. Other shapes raise ValueError naming the shape and what was expected.
 
     Returns: float32 `(B, C)` probabilities (a NumPy array).
 
@@ -109,7 +119,7 @@ class TFLiteClassifier:
     (1, 10)
     """
 
-    def __init__(self, model, num_threads=None):
+    def __init__(self, model, num_threads=None, min_side=None):
         try:
             from ai_edge_litert.interpreter import Interpreter
         except ImportError as error:
@@ -117,9 +127,12 @@ class TFLiteClassifier:
                 "Running a .tflite file needs the LiteRT interpreter: pip install ai-edge-litert"
             ) from error
         if isinstance(model, (bytes, bytearray)):
-            self.interpreter = Interpreter(model_content=bytes(model), num_threads=num_threads)
+            content = bytes(model)
         else:
-            self.interpreter = Interpreter(model_path=os.fspath(model), num_threads=num_threads)
+            with open(os.fspath(model), "rb") as f:
+                content = f.read()
+        self.interpreter = Interpreter(model_content=content, num_threads=num_threads)
+        self.min_side = _read_min_input_side(content) if min_side is None else int(min_side)
         self._input = self.interpreter.get_input_details()[0]["index"]
         self._output = self.interpreter.get_output_details()[0]["index"]
         self._shape = None
@@ -128,6 +141,13 @@ class TFLiteClassifier:
         images = np.asarray(images, dtype=np.float32)
         if images.ndim != 4 or images.shape[-1] != 3:
             raise ValueError(f"Expected images (B, H, W, 3). Received: shape={images.shape}")
+        if images.shape[0] == 0:
+            raise ValueError(f"The batch is empty: expected at least one image. Received: shape={images.shape}")
+        if self.min_side is not None and min(images.shape[1:3]) < self.min_side:
+            raise ValueError(
+                f"Images must be at least {self.min_side}x{self.min_side} pixels, the smallest input the model "
+                f"runs on in Keras. Received: {images.shape[1]}x{images.shape[2]} (shape={images.shape})"
+            )
         if images.shape != self._shape:
             self.interpreter.resize_tensor_input(self._input, images.shape, strict=True)
             self.interpreter.allocate_tensors()
@@ -163,11 +183,8 @@ def evaluate_tflite(model, tflite_model, images, labels=None):
     if not keras_top:
         raise ValueError("`images` is empty: nothing to evaluate")
     keras_top, lite_top = np.array(keras_top), np.array(lite_top)
-    report = {
-        "images": len(keras_top),
-        "top1_agreement": float(np.mean(keras_top == lite_top)),
-        "max_abs_diff": max_diff,
-    }
+    agreement = float(np.mean(keras_top == lite_top))
+    report = {"images": len(keras_top), "top1_agreement": agreement, "max_abs_diff": max_diff}
     if labels is not None:
         labels = np.asarray(list(labels))
         if labels.shape != keras_top.shape:
@@ -192,8 +209,8 @@ def _verify(model, flatbuffer, image, quantize):
         raise RuntimeError(
             f"The {quantize!r} TFLite conversion succeeded but LiteRT cannot run the result on a "
             f"{image.shape[1]}x{image.shape[2]} image (nothing written): {str(error).rstrip('.')}. With int8, a "
-            "layer that pads with an extreme constant (e.g. the dtype's lowest value) ruins the calibrated "
-            "ranges; pad with a value from the data instead."
+            "layer that pads with an extreme constant (e.g. the dtype's lowest value) ruins the calibrated ranges; "
+            "pad with a value from the data instead."
         ) from error
     expected = np.asarray(model(image, training=False), "float32")
     return {"probe_max_abs_diff": float(np.abs(got - expected).max())}
@@ -202,7 +219,36 @@ def _verify(model, flatbuffer, image, quantize):
 def _calibration_images(source, image_size, limit):
     if isinstance(source, (str, os.PathLike)):
         return read_image_folder(source, image_size=image_size, limit=limit)[0]
-    images = [np.asarray(image, "float32") for _, image in zip(range(limit), source)]
+    images = [np.asarray(image, "float32") for _, image in zip(range(limit), source, strict=False)]
     if not images or any(image.ndim != 3 or image.shape[-1] != 3 for image in images):
         raise ValueError("`representative_images` must hold at least one float32 (h, w, 3) image")
     return images
+
+
+_MIN_SIDE_METADATA = "keras_spp.min_input_side"
+
+
+def _with_min_input_side(flatbuffer, min_side):
+    """The `.tflite` flatbuffer with `min_side` stored as model metadata (name `keras_spp.min_input_side`)."""
+    from tensorflow.lite.python import schema_py_generated as schema
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    model = flatbuffer_utils.read_model_from_bytearray(bytearray(flatbuffer))
+    buffer = schema.BufferT()
+    buffer.data = np.frombuffer(str(int(min_side)).encode(), np.uint8)
+    model.buffers.append(buffer)
+    metadata = schema.MetadataT()
+    metadata.name, metadata.buffer = _MIN_SIDE_METADATA, len(model.buffers) - 1
+    model.metadata = (model.metadata or []) + [metadata]
+    return flatbuffer_utils.convert_object_to_bytearray(model)
+
+
+def _read_min_input_side(content):
+    """The minimum side `export_tflite` stored in a `.tflite` flatbuffer, or None."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    model = schema.Model.GetRootAs(content, 0)
+    for i in range(model.MetadataLength()):
+        if model.Metadata(i).Name() == _MIN_SIDE_METADATA.encode():
+            return int(bytes(model.Buffers(model.Metadata(i).Buffer()).DataAsNumpy()).decode())
+    return None

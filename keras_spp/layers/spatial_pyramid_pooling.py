@@ -2,7 +2,13 @@
 
 import keras
 
-from keras_spp.ops.pyramid_bins import pyramid_bins, validate_data_format, validate_levels, validate_pooling
+from keras_spp.ops.pyramid_bins import (
+    pyramid_bins,
+    validate_data_format,
+    validate_float_dtype,
+    validate_levels,
+    validate_pooling,
+)
 from keras_spp.ops.pyramid_pooling import spatial_pyramid_pool
 
 
@@ -45,6 +51,10 @@ class SpatialPyramidPooling(keras.layers.Layer):
 
     def call(self, inputs, sizes=None):
         return spatial_pyramid_pool(inputs, self.levels, self.pooling, sizes=sizes, data_format=self.data_format)
+
+    def compute_output_spec(self, inputs, sizes=None):
+        validate_float_dtype(inputs.dtype)  # symbolic input too: integer maps are refused when the model is built
+        return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=inputs.dtype)
 
     def compute_output_shape(self, inputs_shape, sizes_shape=None):
         if len(inputs_shape) != 4:

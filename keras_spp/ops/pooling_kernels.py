@@ -56,8 +56,8 @@ def _static_bins(x, pooling, h_starts, h_ends, w_starts, w_ends, has_nan):
         reduce = tf.reduce_max if pooling == "max" else tf.reduce_mean
         bins = [
             reduce(x[:, h0:h1, w0:w1, :], axis=(1, 2))
-            for h0, h1 in zip(h_starts.tolist(), h_ends.tolist())
-            for w0, w1 in zip(w_starts.tolist(), w_ends.tolist())
+            for h0, h1 in zip(h_starts.tolist(), h_ends.tolist(), strict=True)
+            for w0, w1 in zip(w_starts.tolist(), w_ends.tolist(), strict=True)
         ]
         return _flatten_bins(tf.stack(bins, axis=1), n)
 
@@ -68,10 +68,18 @@ def _static_bins(x, pooling, h_starts, h_ends, w_starts, w_ends, has_nan):
     if pooling == "avg":  # a sum: NaN propagates
         return _flatten_bins(tf.nn.avg_pool2d(x[:, : h_ends[-1], : w_ends[-1], :], (kh, kw), (sh, sw), "VALID"), n)
     pooled = _flatten_bins(tf.nn.max_pool2d(x[:, : h_ends[-1], : w_ends[-1], :], (kh, kw), (sh, sw), "VALID"), n)
-    # The CPU max pool skips NaN; a NaN total sends the rare map holding one to the slices, which keep it.
+    # The CPU max pool skips NaN and turns a window of -inf into the dtype's lowest value; a total that is
+    # NaN or -inf sends the rare map holding either to the slices, which keep both exactly.
     if not has_nan:
-        has_nan.append(tf.math.is_nan(tf.reduce_sum(x)))
+        has_nan.append(_nan_or_negative_infinity(x))
     return tf.cond(has_nan[0], sliced, lambda: pooled)
+
+
+def _nan_or_negative_infinity(x):
+    """Scalar bool, one reduction: True when the sum of `x` is NaN or -inf, i.e. whenever a cell is NaN
+    or -inf (also when +inf meets -inf, or a finite sum overflows to -inf: the exact path then runs for
+    nothing and gives the same numbers)."""
+    return tf.logical_not(tf.reduce_sum(x) > tf.constant(-np.inf, x.dtype))
 
 
 def _uniform_window(starts, ends):
@@ -99,10 +107,8 @@ def padded_pyramid(x, levels, pooling, heights, widths):
             pooled = reduce_bins(cells, *_elementary_range(w_cuts, w_starts, w_ends), 2, mode, batched=True)
             pooled = reduce_bins(pooled, *_elementary_range(h_cuts, h_starts, h_ends), 1, mode, batched=True)
         if pooling == "avg":
-            area = (
-                tf.cast(h_ends - h_starts, x.dtype)[:, :, tf.newaxis]
-                * tf.cast(w_ends - w_starts, x.dtype)[:, tf.newaxis]
-            )
+            bin_heights, bin_widths = tf.cast(h_ends - h_starts, x.dtype), tf.cast(w_ends - w_starts, x.dtype)
+            area = bin_heights[:, :, tf.newaxis] * bin_widths[:, tf.newaxis]
             pooled = pooled / area[..., tf.newaxis]
         outputs.append(_flatten_bins(pooled, n))
     return outputs
@@ -116,7 +122,7 @@ def reduce_bins(x, starts, ends, axis, mode, batched=False):
     """
     zero = tf.zeros([], x.dtype)
     counts = ends - starts
-    span = tf.range(tf.reduce_max(counts), dtype=counts.dtype)
+    span = tf.range(tf.maximum(tf.reduce_max(counts), 0), dtype=counts.dtype)  # no bins (a batch of 0): empty
     index = tf.minimum(starts[..., tf.newaxis] + span, ends[..., tf.newaxis] - 1)
     cells = tf.gather(x, index, axis=axis, batch_dims=1 if batched else 0)  # bins, then span, at `axis`
     if mode == "max":
@@ -125,11 +131,7 @@ def reduce_bins(x, starts, ends, axis, mode, batched=False):
     if batched:
         inside = inside[:, tf.newaxis, :, :, tf.newaxis] if axis == 2 else inside[..., tf.newaxis, tf.newaxis]
     else:
-        inside = (
-            inside[tf.newaxis, tf.newaxis, :, :, tf.newaxis]
-            if axis == 2
-            else inside[tf.newaxis, ..., tf.newaxis, tf.newaxis]
-        )
+        inside = inside[tf.newaxis, tf.newaxis, :, :, tf.newaxis] if axis == 2 else inside[tf.newaxis, ..., None, None]
     return tf.reduce_sum(tf.where(inside, cells, zero), axis=axis + 1)
 
 
@@ -178,16 +180,17 @@ def _elementary_reduce(x, pooling, heights, widths, h_cuts, w_cuts, grid):
         cells = tf.math.unsorted_segment_sum(x, ids, segments)  # NaN and inf propagate through the sum
     else:
         cells = tf.math.unsorted_segment_max(x, ids, segments)
-        # unsorted_segment_max skips NaN; restore it in the rectangles that hold one. The guard is one
-        # reduction: the total is NaN whenever any cell is (or when +inf meets -inf: then the exact pass
-        # below runs for nothing, and changes nothing).
-        cells = tf.cond(
-            tf.math.is_nan(tf.reduce_sum(x)),
-            lambda: tf.where(
-                tf.math.unsorted_segment_max(tf.cast(tf.math.is_nan(x), tf.int8), ids, segments) > 0,
-                tf.constant(np.nan, x.dtype),
-                cells,
-            ),
-            lambda: cells,
-        )
+        # unsorted_segment_max skips NaN and gives the dtype's lowest value for a rectangle of -inf cells.
+        # The guard is one reduction; the rare map holding NaN or -inf gets one more segment pass.
+        cells = tf.cond(_nan_or_negative_infinity(x), lambda: _exact_extremes(x, ids, segments, cells), lambda: cells)
     return tf.reshape(cells, (shape[0], grid, grid, shape[3]))
+
+
+def _exact_extremes(x, ids, segments, cells):
+    """Segment maxima `cells` with NaN restored in each rectangle holding one, and -inf in each rectangle
+    whose cells are all -inf (an empty rectangle too: -inf is the identity of max). One segment pass over
+    a code per cell: 2 for NaN, 1 for any other value above -inf, 0 for -inf."""
+    code = tf.where(tf.math.is_nan(x), tf.constant(2, tf.int8), tf.cast(x > tf.constant(-np.inf, x.dtype), tf.int8))
+    code = tf.math.unsorted_segment_max(code, ids, segments)
+    cells = tf.where(code <= 0, tf.constant(-np.inf, x.dtype), cells)  # an empty segment gets int8 min
+    return tf.where(code == 2, tf.constant(np.nan, x.dtype), cells)

@@ -85,6 +85,19 @@ def validate_data_format(data_format):
     return key
 
 
+def validate_float_dtype(dtype):
+    """Raises TypeError naming `dtype` unless it is floating-point: the pooled output keeps the input dtype,
+    so integer input is refused rather than pooled with a truncating average."""
+    dtype = tf.as_dtype(dtype)
+    if not dtype.is_floating:
+        raise TypeError(
+            f"`x` must be a floating-point feature map (float16, bfloat16, float32 or float64): the output keeps "
+            f"the input dtype, and an integer average would truncate. Cast it first, e.g. tf.cast(x, 'float32'). "
+            f"Received: x.dtype={dtype.name}"
+        )
+    return dtype
+
+
 def pyramid_bins(levels):
     """Total number of bins of a pyramid: sum of n * n over the levels."""
     return sum(n * n for n in validate_levels(levels))

@@ -8,7 +8,7 @@ input is transposed to channels_last once, up front.
 import tensorflow as tf
 
 from keras_spp.ops.pooling_kernels import dense_pyramid, padded_pyramid
-from keras_spp.ops.pyramid_bins import validate_data_format, validate_levels, validate_pooling
+from keras_spp.ops.pyramid_bins import validate_data_format, validate_float_dtype, validate_levels, validate_pooling
 
 
 def spatial_pyramid_pool(x, levels=(6, 3, 2, 1), pooling="max", sizes=None, data_format=None):
@@ -26,7 +26,13 @@ def spatial_pyramid_pool(x, levels=(6, 3, 2, 1), pooling="max", sizes=None, data
     Returns:
         `(B, C * sum(n * n for n in levels))` in the input dtype. Order: levels as given; within a level,
         bins row-major (row 0 col 0, row 0 col 1, ...); channels fastest within a bin, for both formats.
-        A NaN in a bin's cells makes that bin's value NaN (max and avg); it never vanishes.
+        A NaN in a bin's cells makes that bin's value NaN (max and avg); it never vanishes. A max bin whose
+        cells are all -inf is exactly -inf on every path. A batch of 0 maps gives `(0, ...)`.
+
+    Raises:
+        TypeError: `x` is not floating-point (integer input is refused, not truncated).
+        ValueError: a bad argument, a rank other than 4, a known height, width or channel count of 0.
+        tf.errors.InvalidArgumentError: in the graph, a height, width or channel count of 0, or bad `sizes`.
 
     Example:
     >>> x = tf.reshape(tf.range(16, dtype=tf.float32), (1, 4, 4, 1))
@@ -36,13 +42,15 @@ def spatial_pyramid_pool(x, levels=(6, 3, 2, 1), pooling="max", sizes=None, data
     levels = validate_levels(levels)
     pooling = validate_pooling(pooling)
     data_format = validate_data_format(data_format)
+    if not isinstance(x, tf.RaggedTensor):
+        x = tf.convert_to_tensor(x)
+    validate_float_dtype(x.dtype)
     if isinstance(x, tf.RaggedTensor):
         if sizes is not None:
             raise ValueError("`sizes` must be None for a RaggedTensor input: the sizes come from its row lengths.")
         if data_format != "channels_last":
             raise ValueError(f"A RaggedTensor input must be channels_last (B, (H), (W), C). Received: {data_format}")
         x, sizes = ragged_to_padded(x)
-    x = tf.convert_to_tensor(x)
     if x.shape.rank != 4:
         raise ValueError(
             f"Spatial pyramid pooling expects a rank-4 feature map (B, H, W, C) or (B, C, H, W). "
@@ -53,6 +61,12 @@ def spatial_pyramid_pool(x, levels=(6, 3, 2, 1), pooling="max", sizes=None, data
     for axis, name in ((1, "height"), (2, "width"), (3, "channels")):
         if x.shape[axis] == 0:
             raise ValueError(f"The feature map's {name} is 0 (channels_last shape={x.shape}): nothing to pool.")
+    if x.shape[3] is None:
+        check = tf.debugging.assert_positive(
+            tf.shape(x)[3:], message="The feature map has 0 channels: nothing to pool; got channels"
+        )
+        with tf.control_dependencies([check]):
+            x = tf.identity(x)
     if sizes is None:
         height, width, checks = _dense_extent(x)
         with tf.control_dependencies(checks):
@@ -109,6 +123,12 @@ def _checked_sizes(x, sizes):
             f"`sizes` must have shape (batch, 2): (height, width) per image. Received: shape={sizes.shape}"
         )
     sizes = tf.cast(sizes, tf.int32)
+    if sizes.shape[1] is None:  # known only in the graph; checked before the checks that compare it with (H, W)
+        check = tf.debugging.assert_equal(
+            tf.shape(sizes)[1], 2, message="`sizes` must have shape (batch, 2): (height, width) per image; got columns"
+        )
+        with tf.control_dependencies([check]):
+            sizes = tf.identity(sizes)
     shape = tf.shape(x)
     checks = [
         tf.debugging.assert_equal(
