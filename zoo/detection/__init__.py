@@ -7,10 +7,12 @@ Example:
 (480, 576, 688, 864, 1200)
 """
 
+from zoo.detection.features import FeatureExtractor
 from zoo.detection.proposals import decode_image, read_image, selective_search
 from zoo.detection.scales import SCALES, SINGLE_SCALE, best_scales, resized_size
 
 __all__ = [
+    "FeatureExtractor",
     "SCALES",
     "SINGLE_SCALE",
     "best_scales",
