@@ -157,3 +157,15 @@ def test_a_window_row_per_image_is_checked():
 def test_docstring_example():
     result = doctest.testmod(region_pooling_module, extraglobs={"tf": tf})
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_windows_beyond_the_default_table_depth_fail_loudly_and_known_sizes_have_no_limit():
+    width = 2 ** (region_pooling_module.DEFAULT_TABLE_DEPTH + 1) + 5
+    x = np.arange(width, dtype="float32").reshape((1, 1, width, 1))
+    windows = np.array([[[0, 0, width - 1, 0]]], "int32")
+    assert region_pyramid_pool(x, windows, (1,)).numpy().item() == width - 1  # static width: a deep enough table
+    unknown = tf.function(region_pyramid_pool).get_concrete_function(
+        tf.TensorSpec((1, None, None, 1)), tf.TensorSpec((1, None, 4), tf.int32), (1,)
+    )
+    with pytest.raises(tf.errors.InvalidArgumentError, match="longer than the sparse table covers"):
+        unknown(tf.constant(x), tf.constant(windows))
