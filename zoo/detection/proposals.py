@@ -6,8 +6,10 @@ a different order on every run (the set is the same), so they are sorted (area d
 top, left, bottom, right): a `top_n` cut is the same on every run. Results can be cached in a folder,
 keyed by the sha256 of the image's bytes and the settings.
 
-Recall of the fruits test set's 117 boxes (benchmarks/proposal_recall.py, benchmarks/README.md) chose
-the defaults: fast mode, longer side 500.
+The defaults, fast mode on a 500-pixel copy, come from recall on the fruits test set's 117 boxes
+(benchmarks/proposal_recall.py, benchmarks/README.md): 0.974 / 0.906 at IoU 0.5 / 0.7 with 655 boxes an
+image in about 1 s on 2 CPU cores; quality mode reaches 0.991 / 0.957 with 2,085 boxes in 3.3 s, a
+300-pixel copy 0.991 / 0.855 with 351 boxes in 0.4 s.
 """
 
 import hashlib
