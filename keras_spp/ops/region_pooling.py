@@ -11,6 +11,8 @@ and window count):
   gather and one reduction for all windows and levels, already in the output order (no concat).
   (Reading levels 3, 2, 1 from blocks of the 6x6 bins instead gathers fewer rows, 144, but measured
   3-4x slower on CPU: a reduction over small middle axes plus a concat cost more than 56 more rows.)
+  Memory: the tables hold about `log2(h) * log2(w)` shrinking copies of the map, `h x w` the longest
+  window (20-25 maps for a whole 688-scale map, 55 MB at 42x56x256).
 * avg: an integral image (`range_tables.sum_table`) of the map minus its per-channel mean: every bin a
   signed sum of four gathered rows, divided by its area. float32 error grows with the map: about 1e-5
   of the values on a 75x208 map (tested). A map holding NaN or inf takes an exact path instead (finite
