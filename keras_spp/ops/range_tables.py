@@ -4,6 +4,8 @@
   `[y, y + 2**kh)` and columns `[x, x + 2**kw)`. A rectangle of `Lh x Lw` cells is the union of the four
   (overlapping) `2**kh x 2**kw` blocks at its corners, `kh = floor(log2 Lh)`, `kw = floor(log2 Lw)`, and
   max does not mind the overlap. Table `k + 1` is the max of table `k` and table `k` shifted by `2**k`.
+  The tables shrink (`H - 2**kh + 1` rows, `W - 2**kw + 1` columns) and those longer than any window
+  read are cut to one cell, so deep static depths cost little on small maps.
 * `sum_table`: the integral image `S[y, x] = sum of cells [0, y) x [0, x)`; a rectangle's sum is
   `S[y1, x1] - S[y0, x1] - S[y1, x0] + S[y0, x0]`.
 
@@ -26,6 +28,9 @@ def table_depth(length, cap):
 def max_tables(x, depth_h, depth_w, cap_h, cap_w):
     """Sparse tables of `x` `(B, H, W, C)` for `kh <= depth_h`, `kw <= depth_w`, flattened.
 
+    The row tables (`kh = 0 .. depth_h`) are stacked along the rows first, so each column doubling is one
+    op for all of them: `depth_h + depth_w` doublings build all `(depth_h + 1) * (depth_w + 1)` tables.
+
     Args:
         x: `(B, H, W, C)` channels_last map.
         depth_h, depth_w: Python ints, the largest `kh`, `kw` built (static, so one graph serves every size).
@@ -35,31 +40,31 @@ def max_tables(x, depth_h, depth_w, cap_h, cap_w):
 
     Returns:
         `(flat, layout)`: `flat` `(B * N + 1, C)`, every table of every image and a final zero row;
-        `layout` a dict of int32 tensors: `offsets` `((depth_h + 1) * (depth_w + 1),)` start of table
-        `(kh, kw)` within an image's `N` rows (kh-major), `cols` `(depth_w + 1,)` width of each kw table,
-        `per_image` the scalar `N`.
+        `layout` a dict of int32 tensors: `row_offsets` `(depth_h + 1,)` first row of each kh table in the
+        stack of row tables, `col_offsets` `(depth_w + 1,)` start of each kw block within an image's `N`
+        rows, `cols` `(depth_w + 1,)` width of each kw table, `per_image` the scalar `N`.
     """
     shape = tf.shape(x)
     rows = _table_lengths(shape[1], depth_h, cap_h)
     cols = _table_lengths(shape[2], depth_w, cap_w)
-    pieces, sizes = [], []
-    row_table = x
-    for kh in range(depth_h + 1):
-        if kh:
-            row_table = _doubled(row_table, 1, 2 ** (kh - 1), rows[kh - 1], rows[kh])
-        table = row_table
-        for kw in range(depth_w + 1):
-            if kw:
-                table = _doubled(table, 2, 2 ** (kw - 1), cols[kw - 1], cols[kw])
-            pieces.append(tf.reshape(table, (shape[0], -1, shape[3])))
-            sizes.append(rows[kh] * cols[kw])
-    sizes = tf.stack(sizes)
+    row_tables = [x]
+    for kh in range(1, depth_h + 1):
+        row_tables.append(_doubled(row_tables[-1], 1, 2 ** (kh - 1), rows[kh - 1], rows[kh]))
+    table = tf.concat(row_tables, axis=1) if depth_h else x  # (B, sum(rows), W, C)
+    pieces = [table]
+    for kw in range(1, depth_w + 1):
+        table = _doubled(table, 2, 2 ** (kw - 1), cols[kw - 1], cols[kw])
+        pieces.append(table)
+    rows, cols = tf.stack(rows), tf.stack(cols)
+    stacked_rows = tf.reduce_sum(rows)
     layout = {
-        "offsets": tf.cumsum(sizes, exclusive=True),
-        "cols": tf.stack(cols),
-        "per_image": tf.reduce_sum(sizes),
+        "row_offsets": tf.cumsum(rows, exclusive=True),
+        "col_offsets": tf.cumsum(stacked_rows * cols, exclusive=True),
+        "cols": cols,
+        "per_image": stacked_rows * tf.reduce_sum(cols),
     }
-    return _flatten_with_zero_row(tf.concat(pieces, axis=1), x.dtype), layout
+    flat = [tf.reshape(piece, (shape[0], -1, shape[3])) for piece in pieces]
+    return _flatten_with_zero_row(tf.concat(flat, axis=1) if depth_w else flat[0], x.dtype), layout
 
 
 def max_table_corners(starts_y, ends_y, starts_x, ends_x, layout, depth_h, depth_w, image_index):
@@ -70,10 +75,10 @@ def max_table_corners(starts_y, ends_y, starts_x, ends_x, layout, depth_h, depth
     """
     kh = _floor_log2(ends_y - starts_y, depth_h)
     kw = _floor_log2(ends_x - starts_x, depth_w)
-    top, bottom = starts_y, ends_y - _power_of_two(kh, depth_h)
+    stack_row = tf.gather(layout["row_offsets"], kh)
+    top, bottom = stack_row + starts_y, stack_row + ends_y - _power_of_two(kh, depth_h)
     left, right = starts_x, ends_x - _power_of_two(kw, depth_w)
-    table = kh * (depth_w + 1) + kw
-    base = image_index * layout["per_image"] + tf.gather(layout["offsets"], table)
+    base = image_index * layout["per_image"] + tf.gather(layout["col_offsets"], kw)
     width = tf.gather(layout["cols"], kw)
     corners = [base + y * width + x for y in (top, bottom) for x in (left, right)]
     return tf.stack(corners, axis=-1)

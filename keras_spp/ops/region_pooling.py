@@ -34,8 +34,8 @@ from keras_spp.ops.range_tables import (
 )
 
 # Sparse-table depth when a map side is unknown in the graph: bins read from the table may be up to
-# 2**10 - 1 cells long: a window of up to 1023 cells a side, 16,368 pixels at stride 16.
-DEFAULT_TABLE_DEPTH = 9
+# 2**12 - 1 cells long: a window of up to 4095 cells a side, 65,520 pixels at stride 16.
+DEFAULT_TABLE_DEPTH = 11
 
 
 def region_pyramid_pool(x, windows, levels=(6, 3, 2, 1), pooling="max", counts=None, data_format=None):
