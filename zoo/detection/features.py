@@ -11,7 +11,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_spp.ops import project_boxes, region_pyramid_pool
+from keras_spp.layers import RegionPyramidPooling
+from keras_spp.ops import project_boxes
 from zoo import geometry
 from zoo.detection.proposals import read_image, selective_search
 from zoo.detection.scales import SINGLE_SCALE, best_scales, resized_size
@@ -60,8 +61,8 @@ class FeatureExtractor:
             raise ValueError(f"`scales` must be a non-empty sequence of ints >= 1. Received: scales={scales!r}")
         self.backbone = backbone
         self.scales = tuple(int(s) for s in scales)
-        self.levels = tuple(levels)
-        self.pooling = pooling
+        self.pooling_layer = RegionPyramidPooling(levels, pooling, data_format="channels_last")  # validates
+        self.levels, self.pooling = self.pooling_layer.levels, self.pooling_layer.pooling
         self.max_side = max_side
         self.proposals = dict(proposals or {})
         facts = geometry.receptive_field(backbone)
@@ -77,7 +78,7 @@ class FeatureExtractor:
             input_signature=[tf.TensorSpec((1, None, None, 3), tf.float32)],
         )
         self._pool = tf.function(
-            lambda features, windows: region_pyramid_pool(features, windows, self.levels, self.pooling),
+            lambda features, windows: self.pooling_layer(features, windows),
             input_signature=[tf.TensorSpec((1, None, None, channels)), tf.TensorSpec((1, None, 4), tf.int32)],
         )
 

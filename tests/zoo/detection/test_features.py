@@ -81,3 +81,5 @@ def test_bad_arguments():
         FeatureExtractor(zoo.backbone("zf5"), scales=())
     with pytest.raises(ValueError, match="backbone=3"):
         FeatureExtractor(3)
+    with pytest.raises(ValueError, match="pooling='sum'"):
+        FeatureExtractor(zoo.backbone("zf5"), pooling="sum")
