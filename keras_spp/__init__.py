@@ -1,7 +1,7 @@
 """keras-spp: spatial pyramid pooling (He et al., 2014) for Keras 3 on TensorFlow."""
 
 from keras_spp import layers, ops
-from keras_spp.layers import SpatialPyramidPooling
+from keras_spp.layers import RegionPyramidPooling, SpatialPyramidPooling
 
 __version__ = "0.1.0"
-__all__ = ["SpatialPyramidPooling", "layers", "ops", "__version__"]
+__all__ = ["RegionPyramidPooling", "SpatialPyramidPooling", "layers", "ops", "__version__"]
