@@ -21,7 +21,9 @@ class ImageInputCheck(keras.layers.Layer):
 
     Example:
     >>> check = ImageInputCheck(min_size=31, model_name="zf5_spp")
-    >>> check(keras.ops.zeros((1, 20, 40, 3)))
+    >>> tuple(check(keras.ops.zeros((1, 31, 40, 3))).shape)
+    (1, 31, 40, 3)
+    >>> check.check((1, 20, 40, 3))  # what calling it on such a batch raises (Keras adds the layer's name)
     Traceback (most recent call last):
     ...
     ValueError: Model 'zf5_spp' needs images of at least 31x31 pixels ... Received: images of shape (1, 20, 40, 3)
