@@ -137,6 +137,7 @@ def _train(config, out):
 
     from training import checkpoint as ckpt
     from training.data import epoch_sizes, open_splits, subsample
+    from training.data.image_files import corrupt_file_error
 
     replicas = strategy.num_replicas_in_sync
     if config.batch_size % replicas:
@@ -166,6 +167,10 @@ def _train(config, out):
     keras.mixed_precision.set_global_policy(run.policy)
     try:
         return _fit(config, run)
+    except Exception as error:  # with `no_check_images`, a corrupt file fails a step: name it (issue 10, item 14)
+        if corrupt_file_error(error) is None:
+            raise
+        raise corrupt_file_error(error) from None
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
 
