@@ -1,6 +1,12 @@
 """Atomic file writes: a reader (or a process killed mid-write) sees the old file or the new one, never half."""
 
+import contextlib
 import os
+import re
+import socket
+
+# `.tmp-<host>-<pid>-<name>`: a writer killed mid-write leaves this; a later run removes it once that pid is gone.
+_TMP_NAME = re.compile(r"\.tmp-(?P<host>.+)-(?P<pid>\d+)-(?P<name>[^-]+)")
 
 
 def _fsync_dir(folder):
@@ -24,7 +30,7 @@ def atomic_save(path, save):
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     name = os.path.basename(path)
-    tmp = os.path.join(folder, f".tmp-{os.getpid()}-{name}")
+    tmp = os.path.join(folder, f".tmp-{_host()}-{os.getpid()}-{name}")
     try:
         save(tmp)
         os.replace(tmp, path)
@@ -57,3 +63,54 @@ def atomic_write(path, write):
 def atomic_write_text(path, text):
     """Writes `text` (UTF-8) to `path` atomically."""
     atomic_write(path, lambda f: f.write(text.encode()))
+
+
+def remove_stale_temp_files(*folders):
+    """Removes the temporary files of `atomic_save` in `folders` whose writer (a process of this host) is gone.
+
+    Returns the removed paths. A file of a live process, of another host (a shared file system), or without
+    a host in its name (written before hosts were recorded) is left alone.
+    """
+    removed = []
+    for folder in folders:
+        for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+            match = _TMP_NAME.fullmatch(name)
+            path = os.path.join(folder, name)
+            if match and match["host"] == _host() and not _alive(int(match["pid"])) and os.path.isfile(path):
+                os.remove(path)
+                removed.append(path)
+    return removed
+
+
+@contextlib.contextmanager
+def run_folder(out):
+    """Creates the folder `out` for the block; if the block fails and this call created `out`, removes it
+    again when nothing was written in it (empty subfolders only), so a refused run leaves nothing behind."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise ValueError(f"`out` {out!r} exists and is not a folder")
+    created = not os.path.exists(out)
+    os.makedirs(out, exist_ok=True)
+    try:
+        yield out
+    except BaseException:
+        if created and not any(files for _, _, files in os.walk(out)):
+            for folder, _, _ in sorted(os.walk(out), key=lambda entry: -len(entry[0])):
+                with contextlib.suppress(OSError):
+                    os.rmdir(folder)
+        raise
+
+
+def _host():
+    return socket.gethostname().replace(os.sep, "_") or "host"
+
+
+def _alive(pid):
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a live process of another user
+        return True
+    return True

@@ -10,6 +10,7 @@ import sys
 import time
 
 from keras_spp.validation import positive_int
+from training.files import remove_stale_temp_files, run_folder
 
 # Every setting that changes the weights a run ends with: a checkpoint resumes only under the same values.
 # The last three are derived (each epoch's size, the data's classes, the training files' fingerprint).
@@ -121,26 +122,29 @@ class Run:
 
 def train(config):
     """Runs a training run; returns the final state dict (epoch, step, history, best, ...)."""
+    with run_folder(config.out or os.path.join("runs", config.model)) as out:  # a refused run leaves no folder
+        return _train(config, out)
+
+
+def _train(config, out):
     from training.models import check_model_name
     from training.strategy import is_chief, make_strategy, mixed_precision_policy, worker_info
 
     started = time.time()
     strategy = make_strategy(config.strategy, config.tpu)  # first TF op: multi_worker needs it before the runtime
     check_model_name(config.model)
-
     import keras
 
     from training import checkpoint as ckpt
     from training.data import epoch_sizes, open_splits, subsample
+    from training.data.image_files import corrupt_file_error
 
     replicas = strategy.num_replicas_in_sync
-    out = config.out or os.path.join("runs", config.model)
     if config.batch_size % replicas:
         raise ValueError(f"`batch_size` {config.batch_size} must be a multiple of the {replicas} replicas")
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise ValueError(f"`out` {out!r} exists and is not a folder")
-    os.makedirs(out, exist_ok=True)
     chief, path = is_chief(strategy), ckpt.checkpoint_path(out)
+    for stale in remove_stale_temp_files(out, os.path.dirname(path)) if chief else []:  # issue 10, item 12
+        print(f"removed {stale}: the temporary file of a killed writer", flush=True)
     if config.fresh and chief and os.path.exists(path):
         os.remove(path)
     if config.resume and not os.path.exists(path):
@@ -152,24 +156,21 @@ def train(config):
         val_split = subsample(val_split, config.val_examples)
     _, task_id, num_workers = worker_info(strategy)
     run = Run(
-        strategy,
-        chief,
-        replicas,
-        task_id,
-        num_workers,
-        out,
-        train_split,
-        val_split,
+        strategy, chief, replicas, task_id, num_workers, out, train_split, val_split,
         num_classes=len(train_split.class_names),
         sizes=epoch_sizes(config.epochs, config.sizes, config.size_range, config.seed),
         steps_per_epoch=config.steps_per_epoch or max(1, train_split.num_examples // config.batch_size),
         policy=mixed_precision_policy() if config.mixed_precision else "float32",
         started=started,
-    )
+    )  # fmt: skip
     previous_policy = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(run.policy)
     try:
         return _fit(config, run)
+    except Exception as error:  # with `no_check_images`, a corrupt file fails a step: name it (issue 10, item 14)
+        if corrupt_file_error(error) is None:
+            raise
+        raise corrupt_file_error(error) from None
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
 

@@ -6,6 +6,7 @@ import keras
 
 from keras_spp.layers import SpatialPyramidPooling
 from keras_spp.validation import positive_int
+from zoo.layers import ImageInputCheck
 
 
 def classifier(
@@ -53,19 +54,22 @@ def classifier(
     if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout < 1:
         raise ValueError(f"`dropout` must be a number in [0, 1). Received: dropout={dropout!r}")
     base = backbone.name.removesuffix("_backbone")
+    name = name or f"{base}_{'spp' if spp else 'fixed'}"
     if spp:
         if fixed_pool is not None:
             raise ValueError(
                 f"`fixed_pool` is for the no-SPP baseline (spp=False). Received: fixed_pool={fixed_pool!r}"
             )
         images = keras.Input((None, None, 3), name="images")
-        x = SpatialPyramidPooling(levels, name="spp")(backbone(images))
+        x = ImageInputCheck(_min_input_size(backbone), model_name=name, name="input_check")(images)
+        x = SpatialPyramidPooling(levels, name="spp")(backbone(x))
     else:
         if fixed_pool is None:
             raise ValueError("The no-SPP baseline (spp=False) needs `fixed_pool`, e.g. {'pool_size': 3, 'strides': 2}")
         side = positive_int(input_size, "input_size")
         images = keras.Input((side, side, 3), name="images")
-        x = keras.layers.MaxPooling2D(**fixed_pool, name="pool_fixed")(backbone(images))
+        x = ImageInputCheck(side, model_name=name, name="input_check")(images)
+        x = keras.layers.MaxPooling2D(**fixed_pool, name="pool_fixed")(backbone(x))
         x = keras.layers.Flatten(name="flatten")(x)
     *hidden, (last, _) = head_layers(fc_units, num_classes)
     for layer_name, units in hidden:
@@ -73,7 +77,17 @@ def classifier(
         x = keras.layers.Dropout(float(dropout), name=layer_name.replace("fc", "drop"))(x)
     # float32 probabilities also under mixed precision (a float16 softmax saturates the loss).
     probabilities = keras.layers.Dense(num_classes, activation="softmax", dtype="float32", name=last)(x)
-    return keras.Model(images, probabilities, name=name or f"{base}_{'spp' if spp else 'fixed'}")
+    return keras.Model(images, probabilities, name=name)
+
+
+def _min_input_size(backbone):
+    """The backbone's smallest input side (`zoo.geometry`), 1 for a backbone geometry cannot read."""
+    from zoo.geometry import min_input_size
+
+    try:
+        return min_input_size(backbone)
+    except ValueError:
+        return 1
 
 
 def head_layers(fc_units, num_classes):

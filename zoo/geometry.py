@@ -11,7 +11,7 @@ import dataclasses
 
 import keras
 
-from zoo.layers import CeilMaxPooling2D, FillOutsideSizes, LocalResponseNormalization
+from zoo.layers import CeilMaxPooling2D, FillOutsideSizes, ImageInputCheck, LocalResponseNormalization
 from zoo.layers.window_output_sizes import window_output_size
 
 # Layers that act on each cell alone (BatchNormalization is not one: in training its statistics would
@@ -25,6 +25,7 @@ POINTWISE_LAYERS = (
     keras.layers.Dropout,
     LocalResponseNormalization,
     FillOutsideSizes,
+    ImageInputCheck,
 )
 
 

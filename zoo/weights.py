@@ -4,6 +4,7 @@ Only Keras' own formats are read, `.weights.h5` (HDF5 arrays) and `.keras` (a zi
 HDF5 arrays); nothing is unpickled, and `.keras` files are opened with `safe_mode=True`.
 """
 
+import contextlib
 import hashlib
 import os
 import re
@@ -50,16 +51,31 @@ def load_weights_file(model, path, sha256=None):
     if sha256 is not None:
         verify_sha256(path, sha256)
     if path.endswith(".weights.h5"):
-        with h5py.File(path, "r") as file:
-            _check_structure(model, _file_structure(file), path)
-        model.load_weights(path)
+        with _opened(path, "an HDF5 file written by `model.save_weights`"):
+            with h5py.File(path, "r") as file:
+                found = _file_structure(file)
     elif path.endswith(".keras"):
-        with zipfile.ZipFile(path) as archive, archive.open("model.weights.h5") as member:
-            with h5py.File(member, "r") as file:
-                _check_structure(model, _file_structure(file), path)
-        model.load_weights(path)  # reads only the arrays, never the config: no code can run
+        with _opened(path, "a zip archive with model.weights.h5, written by `model.save`"):
+            with zipfile.ZipFile(path) as archive, archive.open("model.weights.h5") as member:
+                with h5py.File(member, "r") as file:
+                    found = _file_structure(file)
     else:
         raise ValueError(f"Weights must be a `.weights.h5` or `.keras` file. Received: {path!r}")
+    _check_structure(model, found, path)
+    model.load_weights(path)  # a .keras file: only the arrays are read, never the config: no code can run
+
+
+@contextlib.contextmanager
+def _opened(path, expected):
+    """Turns h5py's and zipfile's errors on an empty, truncated or foreign file into one naming the path."""
+    try:
+        yield
+    except (OSError, KeyError, zipfile.BadZipFile) as error:
+        size = os.path.getsize(path)
+        raise ValueError(
+            f"{path} ({size} bytes) is not a readable Keras weights file: expected {expected} ({error}). "
+            "Nothing was loaded."
+        ) from None
 
 
 def model_structure(model):

@@ -159,7 +159,7 @@ def _write_version(base_dir, version, write):
                 if version is not None:
                     raise FileExistsError(
                         f"Version {number} already exists at {target!r}; existing versions are never "
-                        f"overwritten. Pass version=None to write version {next_version(base_dir)}."
+                        f"overwritten (the next free version is {next_version(base_dir)})."
                     )
                 continue
             try:

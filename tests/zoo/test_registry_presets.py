@@ -57,7 +57,9 @@ def test_load_verifies_loads_and_attaches_metadata(tiny_preset):
     with pytest.raises(ValueError, match=r"weights='imagenet' is neither .* presets: \[.*'zf5_spp.tiny-test'\]"):
         zoo.load("zf5_spp", weights="imagenet")
     trained = zoo.backbone(name)
-    np.testing.assert_array_equal(np.asarray(trained.weights[0]), np.asarray(model.layers[1].weights[0]))
+    np.testing.assert_array_equal(
+        np.asarray(trained.weights[0]), np.asarray(model.get_layer("zf5_backbone").weights[0])
+    )
 
 
 def test_metadata_of_a_preset(tiny_preset):

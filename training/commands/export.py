@@ -10,8 +10,10 @@ import os
 import tempfile
 
 from keras_spp.export import QUANTIZATIONS
+from keras_spp.validation import positive_int
 
 FORMATS = ("saved_model", "tflite")
+FLAG_NAMES = {"model": "the model"}  # the library's `model` in a message is the exported one
 
 
 def add_arguments(parser):
@@ -51,17 +53,19 @@ def run(args):
         raise ValueError("--calibration-dir is calibration data for --quantize int8 only")
     if args.quantize == "int8" and not args.calibration_dir:
         raise ValueError("--quantize int8 needs --calibration-dir, a folder of representative images")
+    if args.format == "saved_model":
+        base, version = _saved_model_target(args.out or os.path.join("saved_models", args.name.split(".")[0]))
+    metadata = _metadata(zoo, args.name)
+    _check_sides(args, metadata.get("min_input_size"))
     load_kwargs = {k: v for k, v in (("num_classes", args.num_classes), ("fc_units", args.fc_units)) if v is not None}
     if args.weights is not None:
         load_kwargs["weights"] = None if args.weights.lower() == "none" else args.weights
     model = zoo.load(args.name, **load_kwargs)
-    metadata = _metadata(zoo, args.name)
     categories = metadata.get("categories")
     categories = list(categories) if categories and len(categories) == model.output_shape[-1] else None
     min_side = args.min_side or metadata.get("min_input_size") or 32
     sides = {"min_side": min_side, "max_side": args.max_side}
     if args.format == "saved_model":
-        base, version = _saved_model_target(args.out or os.path.join("saved_models", args.name.split(".")[0]))
         path = export.export_saved_model(
             model,
             base,
@@ -93,9 +97,27 @@ def run(args):
 def _saved_model_target(out):
     """`<base>/<N>` -> (base, N); anything else is the base path and the next version is written."""
     head, tail = os.path.split(os.path.normpath(out))
-    if tail.isdigit():
-        return head or ".", int(tail)
-    return out, None
+    if not tail.isdigit():
+        return out, None
+    base, version = head or ".", int(tail)
+    if version < 1:  # checked here, before the model is built: the messages speak of --out (issue 10, item 13)
+        raise ValueError(f"--out {out}: version folders are numbered from 1; got version {version}")
+    if os.path.exists(out):
+        raise ValueError(
+            f"--out {out}: version {version} already exists and existing versions are never overwritten; "
+            f"--out {base} writes the next version"
+        )
+    return base, version
+
+
+def _check_sides(args, smallest):
+    """Refuses, before anything is built, values the export would refuse later or silently ignore."""
+    positive_int(args.max_images, "max_images")
+    if args.min_side is not None and args.min_side < max(1, smallest or 1):
+        raise ValueError(
+            f"--min-side {args.min_side} is below the smallest image side {args.name} runs on, {smallest or 1}: "
+            "the exported model would accept images it cannot classify"
+        )
 
 
 def _metadata(zoo, name):

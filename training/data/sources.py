@@ -12,6 +12,7 @@ import warnings
 
 from keras_spp.export.image_decoding import IMAGE_EXTENSIONS as SERVED_EXTENSIONS
 from keras_spp.validation import did_you_mean
+from training.data.image_files import decode_image_file, decode_image_file_or_fail_naming_it, find_corrupt
 
 IMAGE_EXTENSIONS = SERVED_EXTENSIONS + (".bmp", ".gif")  # training also reads what tf.io.decode_image reads
 
@@ -42,33 +43,6 @@ class Split:
     elements: object
     decode: object
     fingerprint: str = ""
-
-
-def decode_image_file(path):
-    """Reads and decodes one JPEG/PNG/BMP/GIF file (the format is sniffed, not taken from the name)."""
-    import tensorflow as tf
-
-    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
-    image.set_shape([None, None, 3])
-    return image
-
-
-def find_corrupt(paths):
-    """Indices of the files in `paths` that do not decode to a non-empty RGB image (one parallel pass)."""
-    import tensorflow as tf
-
-    if not paths:
-        return []
-
-    def check(index, path):
-        shape = tf.shape(decode_image_file(path))
-        tf.debugging.assert_positive(shape[0] * shape[1])
-        return index
-
-    dataset = tf.data.Dataset.from_tensor_slices((tf.range(len(paths), dtype=tf.int64), paths))
-    dataset = dataset.map(check, num_parallel_calls=tf.data.AUTOTUNE, deterministic=False).ignore_errors()
-    good = set(int(i) for i in dataset.batch(4096).unbatch().as_numpy_iterator())
-    return [i for i in range(len(paths)) if i not in good]
 
 
 def _list_images(folder):
@@ -144,7 +118,8 @@ def folder_split(root, split, class_names=None, check_images=True):
     digest = hashlib.sha256()
     for path, label in zip(paths, labels, strict=True):
         digest.update(f"{os.path.relpath(path, folder)}\0{os.path.getsize(path)}\0{label}\n".encode())
-    return Split(split, list(class_names), len(paths), skipped, elements, decode_image_file, digest.hexdigest())
+    decode = decode_image_file if check_images else decode_image_file_or_fail_naming_it
+    return Split(split, list(class_names), len(paths), skipped, elements, decode, digest.hexdigest())
 
 
 def _tfds_builder(name, data_dir):

@@ -50,7 +50,7 @@ def test_saved_model_next_version_then_explicit_version(fake_zoo, tmp_path, caps
     assert _export(capsys, "tiny.cats", "--out", base, "--image-size", 40)["path"] == str(base / "6")
     assert sorted(os.listdir(base)) == ["1", "5", "6"]
     assert cli.main(["export", "tiny.cats", "--out", str(base / "5"), "--image-size", "40"]) == 2
-    assert "Version 5 already exists" in capsys.readouterr().err
+    assert "version 5 already exists" in capsys.readouterr().err
     loaded = tf.saved_model.load(str(base / "1"))
     image = tf.io.encode_png(smooth_image(np.random.default_rng(0), 50, 70))
     out = loaded.signatures["serve_bytes"](image_bytes=tf.stack([image]))
