@@ -16,7 +16,9 @@ import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 
 from training import checkpoint as ckpt
+from training import run_record
 from training.files import atomic_save
+from zoo.weights import sha256_of
 
 # tf.summary.scalar needs the tensorboard package (tensorflow-cpu does not bring it); tf.summary.write with
 # the scalars plugin's metadata writes the very same event, readable by TensorBoard.
@@ -152,6 +154,9 @@ class Trainer:
         verbose: 0 silent, 1 progress bar, 2 one line an epoch.
         log_every: steps between TensorBoard step scalars.
         on_epoch_end: optional callable(state) after each epoch's checkpoint (chief only), e.g. for plots.
+        freeze_epochs: the first this many epochs train with `frozen_layers` frozen (fine-tuning a new
+            classifier on a trained backbone), the rest train every layer.
+        frozen_layers: the layers (e.g. the backbone) frozen during `freeze_epochs`.
     """
 
     def __init__(
@@ -170,12 +175,15 @@ class Trainer:
         verbose=1,
         log_every=20,
         on_epoch_end=None,
+        freeze_epochs=0,
+        frozen_layers=(),
     ):
         self.steps, self.train_data, self.val_data, self.val_model = steps, train_data, val_data, val_model
         self.epochs, self.steps_per_epoch, self.out_dir, self.state = epochs, steps_per_epoch, out_dir, state
         self.chief, self.verbose, self.log_every = chief, verbose, log_every
         self.checkpoint_steps, self.checkpoint_minutes = checkpoint_steps, checkpoint_minutes
         self.on_epoch_end = on_epoch_end
+        self.freeze_epochs, self.frozen_layers = freeze_epochs, list(frozen_layers)
         self.writer = None
         if chief:
             self.writer = tf.summary.create_file_writer(os.path.join(out_dir, "logs"))
@@ -187,8 +195,26 @@ class Trainer:
         self.last_save = time.monotonic()
 
     def save_best(self):
+        """Writes best.weights.h5 and records its sha256 (of the file's bytes) in the state and run.json."""
         if self.chief:
-            atomic_save(os.path.join(self.out_dir, "best.weights.h5"), self.steps.model.save_weights)
+            path = os.path.join(self.out_dir, "best.weights.h5")
+            atomic_save(path, self.steps.model.save_weights)
+            self.state["best"]["sha256"] = sha256_of(path)
+            run_record.record_weights_sha256(self.out_dir, os.path.basename(path), self.state["best"]["sha256"])
+
+    def _train_step(self, steps_by_phase, element_spec, epoch):
+        """The train step of `epoch`: traced once per phase (frozen layers or all), as trainable variables
+        are read when a step is traced."""
+        frozen = epoch < self.freeze_epochs
+        for layer in self.frozen_layers:
+            layer.trainable = not frozen
+        if frozen not in steps_by_phase:
+            steps_by_phase[frozen] = self.steps.traced(element_spec)
+            if frozen and self.chief and self.verbose:
+                names = ", ".join(layer.name for layer in self.frozen_layers)
+                first = "epoch 1" if self.freeze_epochs == 1 else f"epochs 1-{self.freeze_epochs}"
+                print(f"{first}: {names} frozen (the new classifier learns first), then every layer trains", flush=True)
+        return steps_by_phase[frozen]
 
     def _scalars(self, prefix, values, step):
         if self.writer is None:
@@ -208,7 +234,7 @@ class Trainer:
         if start_epoch >= self.epochs:
             return state
         dataset = self.train_data(start_epoch, start_step)
-        train_step = self.steps.traced(dataset.element_spec)
+        steps_by_phase = {}
         if self.val_data is not None:
             eval_step = self.steps.traced(self.val_data.element_spec, self.val_model)
         iterator = iter(dataset)
@@ -225,6 +251,7 @@ class Trainer:
                 print(f"Epoch {epoch + 1}/{self.epochs}" + (f" (resumed at step {first})" if first else ""), flush=True)
             if first:
                 bar.update(first)
+            train_step = self._train_step(steps_by_phase, dataset.element_spec, epoch)
             tick = time.monotonic()
             for step in range(first, self.steps_per_epoch):
                 batch = next(iterator)
@@ -282,6 +309,8 @@ class Trainer:
                 )
             if self.chief and self.on_epoch_end:
                 self.on_epoch_end(state)
+        for layer in self.frozen_layers:
+            layer.trainable = True
         if self.writer is not None:
             self.writer.flush()
         return state

@@ -55,6 +55,8 @@ class TrainConfig:
     fc_units: int = None
     dropout: float = None
     weights: str = None
+    weights_sha256: str = None
+    freeze_backbone_epochs: int = None
     seed: int = 0
     mixed_precision: bool = False
     strategy: str = "default"
@@ -70,15 +72,60 @@ class TrainConfig:
     verbose: int = None
 
     def __post_init__(self):
+        if self.model is None:
+            self.model = model_of_preset(self.weights)
         for name in ("epochs", "batch_size"):
             positive_int(getattr(self, name), name)
         positive_int(self.steps_per_epoch, "steps_per_epoch", allow_none=True)
+        if self.freeze_backbone_epochs is not None and (
+            isinstance(self.freeze_backbone_epochs, bool)
+            or not isinstance(self.freeze_backbone_epochs, int)
+            or not 0 <= self.freeze_backbone_epochs <= self.epochs
+        ):
+            raise ValueError(
+                f"`freeze_backbone_epochs` must be an int in [0, `epochs`={self.epochs}]. "
+                f"Received: freeze_backbone_epochs={self.freeze_backbone_epochs!r}"
+            )
         if self.min_area is not None and not 0 < self.min_area <= 1:
             raise ValueError(f"`min_area` must be in (0, 1]. Received: min_area={self.min_area}")
         if not 0 <= self.label_smoothing < 1:
             raise ValueError(f"`label_smoothing` must be in [0, 1). Received: label_smoothing={self.label_smoothing}")
         if self.resume and self.fresh:
             raise ValueError("`resume` (continue the checkpoint) and `fresh` (start over) contradict each other")
+
+
+def model_of_preset(weights):
+    """The architecture of the preset `weights` (`zf5_spp.imagenette` -> `zf5_spp`), for a run without `model`."""
+    from zoo.registry import resolve
+
+    preset = None
+    if isinstance(weights, str) and "." in weights and not weights.endswith((".h5", ".keras")):
+        try:
+            preset = resolve(weights)[1]
+        except ValueError:
+            preset = None
+    if preset is None:
+        raise ValueError(f"`model` is required unless `weights` is a zoo preset. Received: weights={weights!r}")
+    return preset.model
+
+
+def parent_of(config):
+    """What a run starts from: the preset name or the weights file given as `weights`, else None."""
+    if not config.weights:
+        return None
+    from zoo.registry import resolve
+
+    try:
+        return resolve(config.weights)[1].name
+    except (ValueError, AttributeError):
+        return os.path.abspath(config.weights) if os.path.exists(config.weights) else config.weights
+
+
+def frozen_epochs(config, model):
+    """Epochs the backbone stays frozen: `freeze_backbone_epochs`, else 1 for a new classifier, else 0."""
+    if config.freeze_backbone_epochs is not None:
+        return config.freeze_backbone_epochs
+    return 1 if getattr(model, "metadata", {}).get("new_layers") else 0
 
 
 class ResumeMismatch(ValueError):
@@ -93,10 +140,13 @@ class ResumeMismatch(ValueError):
         )
 
 
-def resume_key(config, num_classes, sizes=None, train_fingerprint=""):
-    """The settings a checkpoint must agree with to be resumed: `RESUME_KEYS` -> values, in that order."""
+def resume_key(config, num_classes, sizes=None, train_fingerprint="", freeze_epochs=0):
+    """The settings a checkpoint must agree with to be resumed: `RESUME_KEYS` -> values, in that order, and
+    `freeze_backbone_epochs` when the backbone is frozen at all (so that older checkpoints keep their key)."""
     key = {k: getattr(config, k) for k in RESUME_KEYS if hasattr(config, k)}
     key.update(epoch_sizes=list(sizes or []), num_classes=num_classes, train_data=train_fingerprint)
+    if freeze_epochs:
+        key["freeze_backbone_epochs"] = freeze_epochs
     return key
 
 
@@ -189,7 +239,13 @@ def _fit(config, run):
     keras.utils.set_random_seed(config.seed)
     with strategy.scope():
         model, train_model = build_models(
-            config.model, run.num_classes, config.fc_units, config.dropout, config.weights, padded=config.full_image
+            config.model,
+            run.num_classes,
+            config.fc_units,
+            config.dropout,
+            config.weights,
+            padded=config.full_image,
+            weights_sha256=config.weights_sha256,
         )
         optimizer = make_optimizer(
             config.optimizer,
@@ -204,7 +260,8 @@ def _fit(config, run):
             optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         optimizer.build(train_model.trainable_variables)
 
-    key = resume_key(config, run.num_classes, run.sizes, run.train_split.fingerprint)
+    freeze = frozen_epochs(config, model)
+    key = resume_key(config, run.num_classes, run.sizes, run.train_split.fingerprint, freeze)
     state = {"epoch": 0, "step": 0, "history": [], "best": None, "partial": None, "config": key}
     path = ckpt.checkpoint_path(run.out)
     if os.path.exists(path):
@@ -284,6 +341,8 @@ def _fit(config, run):
         verbose=verbose,
         log_every=config.log_every,
         on_epoch_end=on_epoch_end,
+        freeze_epochs=freeze,
+        frozen_layers=[layer for layer in model.layers if isinstance(layer, keras.Model)],
     )
     state = trainer.run()
     digest = weights_sha256(model)
@@ -291,7 +350,7 @@ def _fit(config, run):
     if run.chief:
         if state["history"]:
             on_epoch_end(state)
-        run_record.write_run_json(config, run, state, digest)
+        run_record.write_run_json(config, run, state, digest, model, parent_of(config), freeze)
     if run.num_workers > 1:
         barrier(strategy)  # workers leave together: the chief's coordination service must not see them go early
     return state
