@@ -128,6 +128,47 @@ def run_config(weights):
     return {}
 
 
+def match_classes(split, categories, category_ids=None):
+    """`split` with each class folder matched to the model's category of that name or id, by name.
+
+    A folder matches a category's name (case, `_` and `-` ignored: `golf_ball` is "golf ball") or its id in
+    `category_ids` (e.g. Imagenette's wnid `n03445777`). Any subset of the categories may be present.
+
+    Returns:
+        A `Split` whose labels are indices into `categories` and whose `class_names` are `categories`.
+
+    Raises:
+        ValueError: a folder that matches no category (the categories and ids are listed).
+
+    Example:
+    >>> split = match_classes(val_split, ["tench", "golf ball"], ["n01440764", "n03445777"])  # doctest: +SKIP
+    """
+    import dataclasses
+
+    import tensorflow as tf
+
+    def key(name):
+        return " ".join(str(name).lower().replace("_", " ").replace("-", " ").split())
+
+    index = {key(name): i for i, name in enumerate(categories)}
+    for i, category_id in enumerate(category_ids or []):
+        index.setdefault(key(category_id), i)
+    unknown = [name for name in split.class_names if key(name) not in index]
+    if unknown:
+        ids = f" or their ids {list(category_ids)}" if category_ids else ""
+        raise ValueError(
+            f"The {split.name!r} split's class folders {unknown} match none of the model's categories: the folders "
+            f"must be named as the categories {list(categories)}{ids}"
+        )
+    table = tf.constant([index[key(name)] for name in split.class_names], tf.int32)
+    elements = split.elements
+
+    def relabelled():
+        return elements().map(lambda payload, label: (payload, tf.gather(table, tf.cast(label, tf.int32))))
+
+    return dataclasses.replace(split, class_names=list(categories), elements=relabelled)
+
+
 def check_classes(split, saved, num_classes):
     """The class names to report: the run's (checked against the data's), else the data's."""
     class_names = saved.get("class_names") or split.class_names

@@ -17,6 +17,20 @@ IMAGENETTE_CATEGORIES = [
     "parachute",
 ]
 
+# ImageNet wnids of the categories, in label order: the folder names of Imagenette's own release.
+IMAGENETTE_IDS = [
+    "n01440764",
+    "n02102040",
+    "n02979186",
+    "n03000684",
+    "n03028079",
+    "n03394916",
+    "n03417042",
+    "n03425413",
+    "n03445777",
+    "n03888257",
+]
+
 PRESETS = {
     "zf5_spp.imagenette": {
         "config": {"num_classes": 10, "fc_units": 256, "dropout": 0.3},
@@ -29,6 +43,7 @@ PRESETS = {
         "metadata": {
             "num_params": 7071882,
             "categories": IMAGENETTE_CATEGORIES,
+            "category_ids": IMAGENETTE_IDS,
             "input_sizes": {
                 "train": [[144, 144], [112, 112], [128, 128]],
                 "eval": "any size of at least 39x39; measured at 144 (center crop) and full images",
