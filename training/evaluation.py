@@ -63,7 +63,7 @@ def evaluate_model(
     import tensorflow as tf
 
     from training.data import VIEWS, resize_side_for
-    from training.loop import view_probs
+    from training.steps import view_probs
 
     strategy = strategy or tf.distribute.get_strategy()
     num_classes = num_classes or int(model.output_shape[-1])
