@@ -30,12 +30,14 @@ def add_arguments(parser):
         help="full view's shorter side (default: the side crops are cut from, 256 for 224 as in the paper)",
     )
     parser.add_argument("--max-aspect", type=float, help="full image: longer side capped at this x shorter")
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=32, help="images per step")
     parser.add_argument("--fc-units", type=int, help="default: from run.json")
     parser.add_argument("--num-classes", type=int, help="default: from run.json, else the data's classes")
-    parser.add_argument("--strategy", choices=("default", "mirrored"), default="default")
+    parser.add_argument(
+        "--strategy", choices=("default", "mirrored"), default="default", help="mirrored: every local device"
+    )
     parser.add_argument("--out", help="report folder (default: the weights' folder, else the current one)")
-    parser.add_argument("--no-check-images", action="store_true")
+    parser.add_argument("--no-check-images", action="store_true", help="skip the decode check of every file")
 
 
 def run(args):
