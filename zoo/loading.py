@@ -14,7 +14,9 @@ from zoo.weights import load_weights_file, verify_sha256
 
 logger = logging.getLogger(__name__)
 
-SAVED_MODELS = pathlib.Path(__file__).resolve().parent.parent / "saved_models"
+# The shipped weights: zoo/saved_models/ in an installed wheel (package data), saved_models/ in a checkout.
+_HERE = pathlib.Path(__file__).resolve().parent
+SAVED_MODELS = next((p for p in (_HERE / "saved_models", _HERE.parent / "saved_models") if p.is_dir()), _HERE)
 WEIGHTS_SUFFIXES = (".weights.h5", ".keras")
 
 

@@ -11,7 +11,9 @@ import numpy as np
 
 from keras_spp.export.image_decoding import IMAGE_EXTENSIONS
 
-SAMPLES = pathlib.Path(__file__).resolve().parents[2] / "samples"
+# The sample photos: training/samples/ in an installed wheel (package data), samples/ in a checkout.
+_ROOTS = pathlib.Path(__file__).resolve().parents
+SAMPLES = next((p for p in (_ROOTS[1] / "samples", _ROOTS[2] / "samples") if p.is_dir()), _ROOTS[2] / "samples")
 
 
 def add_arguments(parser):
