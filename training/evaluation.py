@@ -119,15 +119,6 @@ def _view_dataset(split, ctx, **kwargs):
     return eval_dataset(split, **kwargs)
 
 
-def run_config(weights):
-    """The run.json beside a weights file (what `train` wrote: model, classes, fc_units...), or {}."""
-    path = os.path.join(os.path.dirname(os.path.abspath(weights)), "run.json") if weights else None
-    if path and os.path.exists(path):
-        with open(path) as f:
-            return json.load(f)
-    return {}
-
-
 def match_classes(split, categories, category_ids=None):
     """`split` with each class folder matched to the model's category of that name or id, by name.
 
