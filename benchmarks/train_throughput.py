@@ -3,7 +3,7 @@
 Claims (issue 4): at 224x224, batch 32, the SPP model trains within 5% of the Flatten model's images/s,
 and the input pipeline (read, decode, resize, random crop, flip, colour jitter) alone runs at >= 3x the
 model's rate. Both models take turns, round after round, in one process, through the same training step
-`keras-spp train` uses (`training.loop.ClassifierSteps`, default strategy) on a fixed in-memory batch; the
+`keras-spp train` uses (`training.steps.ClassifierSteps`, default strategy) on a fixed in-memory batch; the
 median round counts. The pipeline is `training.data.train_dataset` over a folder (Imagenette when present,
 else generated JPEGs).
 
@@ -26,7 +26,7 @@ import tensorflow as tf  # noqa: E402
 
 import zoo  # noqa: E402
 from training.data import folder_split, train_dataset  # noqa: E402
-from training.loop import ClassifierSteps  # noqa: E402
+from training.steps import ClassifierSteps  # noqa: E402
 
 DEFAULT_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data", "imagenette")
 

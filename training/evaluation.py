@@ -63,7 +63,7 @@ def evaluate_model(
     import tensorflow as tf
 
     from training.data import VIEWS, resize_side_for
-    from training.loop import view_probs
+    from training.steps import view_probs
 
     strategy = strategy or tf.distribute.get_strategy()
     num_classes = num_classes or int(model.output_shape[-1])
@@ -119,13 +119,45 @@ def _view_dataset(split, ctx, **kwargs):
     return eval_dataset(split, **kwargs)
 
 
-def run_config(weights):
-    """The run.json beside a weights file (what `train` wrote: model, classes, fc_units...), or {}."""
-    path = os.path.join(os.path.dirname(os.path.abspath(weights)), "run.json") if weights else None
-    if path and os.path.exists(path):
-        with open(path) as f:
-            return json.load(f)
-    return {}
+def match_classes(split, categories, category_ids=None):
+    """`split` with each class folder matched to the model's category of that name or id, by name.
+
+    A folder matches a category's name (case, `_` and `-` ignored: `golf_ball` is "golf ball") or its id in
+    `category_ids` (e.g. Imagenette's wnid `n03445777`). Any subset of the categories may be present.
+
+    Returns:
+        A `Split` whose labels are indices into `categories` and whose `class_names` are `categories`.
+
+    Raises:
+        ValueError: a folder that matches no category (the categories and ids are listed).
+
+    Example:
+    >>> split = match_classes(val_split, ["tench", "golf ball"], ["n01440764", "n03445777"])  # doctest: +SKIP
+    """
+    import dataclasses
+
+    import tensorflow as tf
+
+    def key(name):
+        return " ".join(str(name).lower().replace("_", " ").replace("-", " ").split())
+
+    index = {key(name): i for i, name in enumerate(categories)}
+    for i, category_id in enumerate(category_ids or []):
+        index.setdefault(key(category_id), i)
+    unknown = [name for name in split.class_names if key(name) not in index]
+    if unknown:
+        ids = f" or their ids {list(category_ids)}" if category_ids else ""
+        raise ValueError(
+            f"The {split.name!r} split's class folders {unknown} match none of the model's categories: the folders "
+            f"must be named as the categories {list(categories)}{ids}"
+        )
+    table = tf.constant([index[key(name)] for name in split.class_names], tf.int32)
+    elements = split.elements
+
+    def relabelled():
+        return elements().map(lambda payload, label: (payload, tf.gather(table, tf.cast(label, tf.int32))))
+
+    return dataclasses.replace(split, class_names=list(categories), elements=relabelled)
 
 
 def check_classes(split, saved, num_classes):

@@ -2,11 +2,11 @@
 
 Keras 3 `fit` fails under MultiWorkerMirroredStrategy (keras-team/keras#20585: a `PerReplica` reaches
 `_maybe_symbolic_build`), so this loop is used everywhere: default, mirrored, multi-worker and TPU.
-Checkpoints (BackupAndRestore semantics: same epoch, same step, same optimizer state), TensorBoard logs,
-progress bars and the best weights are handled here; only the chief writes.
+The steps themselves are `training.steps.ClassifierSteps`. Checkpoints (BackupAndRestore semantics: same
+epoch, same step, same optimizer state), TensorBoard logs, progress bars, the best weights (and their sha256)
+and the frozen backbone of fine-tuning's first epochs are handled here; only the chief writes.
 """
 
-import hashlib
 import os
 import time
 
@@ -16,7 +16,9 @@ import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 
 from training import checkpoint as ckpt
+from training import run_record
 from training.files import atomic_save
+from zoo.weights import sha256_of
 
 # tf.summary.scalar needs the tensorboard package (tensorflow-cpu does not bring it); tf.summary.write with
 # the scalars plugin's metadata writes the very same event, readable by TensorBoard.
@@ -24,99 +26,6 @@ _SCALAR_METADATA = summary_pb2.SummaryMetadata(
     plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"),
     data_class=summary_pb2.DATA_CLASS_SCALAR,
 ).SerializeToString()
-
-
-def weights_sha256(model):
-    """sha256 of all the model's weights as float32 bytes: equal on every worker of a synchronous run."""
-    digest = hashlib.sha256()
-    for weight in model.weights:
-        digest.update(np.ascontiguousarray(keras.ops.convert_to_numpy(weight), dtype=np.float32).tobytes())
-    return digest.hexdigest()
-
-
-def view_probs(model, inputs):
-    """float32 probabilities of a batch: `(B, H, W, 3)`, a padded `{"images", "image_sizes"}` dict, or
-    `(B, views, H, W, 3)` whose views' probabilities are averaged (the 10-view test)."""
-    if isinstance(inputs, dict) or inputs.shape.rank == 4:
-        return tf.cast(model(inputs, training=False), tf.float32)
-    shape = tf.shape(inputs)
-    flat = tf.reshape(inputs, tf.concat([[-1], shape[2:]], 0))
-    probs = tf.cast(model(flat, training=False), tf.float32)
-    return tf.reduce_mean(tf.reshape(probs, [shape[0], shape[1], -1]), axis=1)
-
-
-class ClassifierSteps:
-    """Distributed train and eval steps of a softmax classifier (inputs -> probabilities).
-
-    Args:
-        strategy: the tf.distribute strategy the variables were created under.
-        model: the classifier whose variables are trained and saved.
-        train_model: the model called on training batches (`model`, or its padded-batch twin).
-        optimizer: a built Keras optimizer (a LossScaleOptimizer for float16).
-        global_batch: examples per step over all replicas (the loss is averaged over it).
-        label_smoothing: training targets `(1 - e) * one_hot + e / classes` (evaluation uses the plain loss).
-    """
-
-    def __init__(self, strategy, model, train_model, optimizer, global_batch, label_smoothing=0.0):
-        self.strategy = strategy
-        self.model = model
-        self.train_model = train_model
-        self.optimizer = optimizer
-        self.global_batch = global_batch
-        self.label_smoothing = float(label_smoothing)
-        self.train = tf.function(self._train, reduce_retracing=True)  # any batch; `traced` for a dataset
-
-    def traced(self, element_spec, model=None):
-        """The train step (or, given `model`, the eval step of `model`) traced once for `element_spec`.
-
-        A distributed dataset's `element_spec` has None for the sizes that change (multi-size epochs,
-        padded full-image batches), so one trace serves every batch instead of one per shape.
-        """
-        if model is None:
-            return tf.function(self._train, input_signature=[element_spec])
-        return tf.function(lambda batch: self._evaluate(model, batch), input_signature=[element_spec])
-
-    def _replica_train(self, inputs, labels):
-        variables = self.train_model.trainable_variables
-        with tf.GradientTape() as tape:
-            probs = tf.cast(self.train_model(inputs, training=True), tf.float32)
-            if self.label_smoothing:
-                targets = tf.one_hot(labels, tf.shape(probs)[-1], dtype=tf.float32)
-                per_example = keras.losses.categorical_crossentropy(
-                    targets, probs, label_smoothing=self.label_smoothing
-                )
-            else:
-                per_example = keras.losses.sparse_categorical_crossentropy(labels, probs)
-            loss = tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch)
-            if self.train_model.losses:
-                loss += tf.nn.scale_regularization_loss(tf.add_n(self.train_model.losses))
-            scaled = self.optimizer.scale_loss(loss)
-        grads = tape.gradient(scaled, variables)
-        self.optimizer.apply(grads, variables)
-        correct = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(probs, -1, output_type=tf.int32), labels), tf.float32))
-        return tf.reduce_sum(per_example), correct, tf.cast(tf.size(labels), tf.float32)
-
-    def _train(self, batch):
-        results = self.strategy.run(self._replica_train, args=batch)
-        return [self.strategy.reduce("SUM", r, axis=None) for r in results]
-
-    def _replica_eval(self, model, inputs, labels, weights):
-        probs = view_probs(model, inputs)
-        per_example = keras.losses.sparse_categorical_crossentropy(labels, probs)
-        k = tf.minimum(5, tf.shape(probs)[-1])
-        top5 = tf.reduce_any(tf.equal(tf.math.top_k(probs, k).indices, labels[:, None]), axis=-1)
-        top1 = tf.equal(tf.argmax(probs, -1, output_type=tf.int32), labels)
-        sums = [
-            per_example * weights,
-            tf.cast(top1, tf.float32) * weights,
-            tf.cast(top5, tf.float32) * weights,
-            weights,
-        ]
-        return [tf.reduce_sum(s) for s in sums]
-
-    def _evaluate(self, model, batch):
-        results = self.strategy.run(self._replica_eval, args=(model,) + tuple(batch))
-        return [self.strategy.reduce("SUM", r, axis=None) for r in results]
 
 
 def evaluate_sums(step, dataset):
@@ -152,6 +61,9 @@ class Trainer:
         verbose: 0 silent, 1 progress bar, 2 one line an epoch.
         log_every: steps between TensorBoard step scalars.
         on_epoch_end: optional callable(state) after each epoch's checkpoint (chief only), e.g. for plots.
+        freeze_epochs: the first this many epochs train with `frozen_layers` frozen (fine-tuning a new
+            classifier on a trained backbone), the rest train every layer.
+        frozen_layers: the layers (e.g. the backbone) frozen during `freeze_epochs`.
     """
 
     def __init__(
@@ -170,12 +82,15 @@ class Trainer:
         verbose=1,
         log_every=20,
         on_epoch_end=None,
+        freeze_epochs=0,
+        frozen_layers=(),
     ):
         self.steps, self.train_data, self.val_data, self.val_model = steps, train_data, val_data, val_model
         self.epochs, self.steps_per_epoch, self.out_dir, self.state = epochs, steps_per_epoch, out_dir, state
         self.chief, self.verbose, self.log_every = chief, verbose, log_every
         self.checkpoint_steps, self.checkpoint_minutes = checkpoint_steps, checkpoint_minutes
         self.on_epoch_end = on_epoch_end
+        self.freeze_epochs, self.frozen_layers = freeze_epochs, list(frozen_layers)
         self.writer = None
         if chief:
             self.writer = tf.summary.create_file_writer(os.path.join(out_dir, "logs"))
@@ -187,8 +102,26 @@ class Trainer:
         self.last_save = time.monotonic()
 
     def save_best(self):
+        """Writes best.weights.h5 and records its sha256 (of the file's bytes) in the state and run.json."""
         if self.chief:
-            atomic_save(os.path.join(self.out_dir, "best.weights.h5"), self.steps.model.save_weights)
+            path = os.path.join(self.out_dir, "best.weights.h5")
+            atomic_save(path, self.steps.model.save_weights)
+            self.state["best"]["sha256"] = sha256_of(path)
+            run_record.record_weights_sha256(self.out_dir, os.path.basename(path), self.state["best"]["sha256"])
+
+    def _train_step(self, steps_by_phase, element_spec, epoch):
+        """The train step of `epoch`: traced once per phase (frozen layers or all), as trainable variables
+        are read when a step is traced."""
+        frozen = epoch < self.freeze_epochs
+        for layer in self.frozen_layers:
+            layer.trainable = not frozen
+        if frozen not in steps_by_phase:
+            steps_by_phase[frozen] = self.steps.traced(element_spec)
+            if frozen and self.chief and self.verbose:
+                names = ", ".join(layer.name for layer in self.frozen_layers)
+                first = "epoch 1" if self.freeze_epochs == 1 else f"epochs 1-{self.freeze_epochs}"
+                print(f"{first}: {names} frozen (the new classifier learns first), then every layer trains", flush=True)
+        return steps_by_phase[frozen]
 
     def _scalars(self, prefix, values, step):
         if self.writer is None:
@@ -208,7 +141,7 @@ class Trainer:
         if start_epoch >= self.epochs:
             return state
         dataset = self.train_data(start_epoch, start_step)
-        train_step = self.steps.traced(dataset.element_spec)
+        steps_by_phase = {}
         if self.val_data is not None:
             eval_step = self.steps.traced(self.val_data.element_spec, self.val_model)
         iterator = iter(dataset)
@@ -225,6 +158,7 @@ class Trainer:
                 print(f"Epoch {epoch + 1}/{self.epochs}" + (f" (resumed at step {first})" if first else ""), flush=True)
             if first:
                 bar.update(first)
+            train_step = self._train_step(steps_by_phase, dataset.element_spec, epoch)
             tick = time.monotonic()
             for step in range(first, self.steps_per_epoch):
                 batch = next(iterator)
@@ -282,6 +216,8 @@ class Trainer:
                 )
             if self.chief and self.on_epoch_end:
                 self.on_epoch_end(state)
+        for layer in self.frozen_layers:
+            layer.trainable = True
         if self.writer is not None:
             self.writer.flush()
         return state

@@ -12,10 +12,11 @@ def check_model_name(name):
         raise ValueError(f"`model` must be a zoo name; unknown model {name!r}. {did_you_mean(name, names)}")
 
 
-def build_models(name, num_classes, fc_units=None, dropout=None, weights=None, padded=False):
+def build_models(name, num_classes, fc_units=None, dropout=None, weights=None, padded=False, weights_sha256=None):
     """(classifier, model the batches go through): the zoo model and, for padded batches, its padded twin.
 
-    `fc_units`, `dropout` and `weights` left at None keep the zoo's defaults (random weights).
+    `fc_units`, `dropout` and `weights` left at None keep the zoo's defaults (random weights), or those of
+    the preset or run `weights` names; `weights_sha256` is checked against the `weights` file.
     """
     import zoo
 
@@ -26,5 +27,7 @@ def build_models(name, num_classes, fc_units=None, dropout=None, weights=None, p
         kwargs["dropout"] = dropout
     if weights:
         kwargs["weights"] = weights
+    if weights_sha256:
+        kwargs["sha256"] = weights_sha256
     model = zoo.load(name, **kwargs)
     return model, (zoo.padded_model(model) if padded else model)

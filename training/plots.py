@@ -28,7 +28,9 @@ def plot_training_curves(history, path, title=None):
     from matplotlib.ticker import MaxNLocator
 
     for axis in (left, right):
-        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+        if epochs:  # whole epochs, with room on both sides: one epoch is one tick "1", not 0.96..1.04
+            axis.set_xlim(min(epochs) - 0.5, max(epochs) + 0.5)
         axis.grid(alpha=0.3)
         axis.legend()
     if title:

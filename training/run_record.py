@@ -78,15 +78,46 @@ def summary_line(config, run):
     )
 
 
-def write_run_json(config, run, state, digest):
-    """`<out>/run.json`: command, config, data, schedule, strategy, metrics, weights hash, git commit."""
+def record_weights_sha256(out, name, sha256):
+    """Updates the sha256 of weights file `name` in `<out>/run.json` when there is one (a file rewritten by
+    a later run into the same folder must not be checked against the hash of the one it replaced)."""
+    path = os.path.join(out, "run.json")
+    if not os.path.isfile(path):
+        return
+    with open(path) as file:
+        record = json.load(file)
+    weights = record.setdefault("weights", {})
+    weights["sha256"] = {**(weights.get("sha256") or {}), name: sha256}
+    atomic_write_text(path, json.dumps(record, indent=2, default=str) + "\n")
+
+
+def write_run_json(config, run, state, digest, model=None, parent=None, freeze_epochs=0):
+    """`<out>/run.json`: command, config, data, schedule, strategy, metrics, weights hashes, git commit.
+
+    `weights.sha256` maps each weights file written to the sha256 of its bytes (checked by `zoo.load`);
+    `weights.final_sha256` hashes the final variables' values (equal on every worker). `fc_units` and
+    `dropout` are the model's own (a preset's when the flags left them out); `parent` is the preset or
+    file the run started from.
+    """
     train, val = run.train_split, run.val_split
+    fc_units, dropout = config.fc_units, config.dropout
+    if model is not None:
+        fc_units, dropout = model.get_layer("fc6").units, float(model.get_layer("drop6").rate)
+    best = dict(state["best"] or {})
+    best_path = os.path.join(run.out, "best.weights.h5")
+    if not best.get("sha256") and os.path.isfile(best_path):  # a run resumed from a checkpoint of before
+        from zoo.weights import sha256_of
+
+        best["sha256"] = sha256_of(best_path)
     record = {
         "command": command_line(),
         "config": dataclasses.asdict(config),
         "model": config.model,
+        "parent": parent,
+        "freeze_backbone_epochs": freeze_epochs,
         "num_classes": run.num_classes,
-        "fc_units": config.fc_units,
+        "fc_units": fc_units,
+        "dropout": dropout,
         "class_names": train.class_names,
         "data": {
             "train": train.name,
@@ -105,7 +136,11 @@ def write_run_json(config, run, state, digest):
             "final": state["history"][-1] if state["history"] else None,
             "history": state["history"],
         },
-        "weights": {"best": "best.weights.h5", "final_sha256": digest},
+        "weights": {
+            "best": "best.weights.h5",
+            "sha256": {"best.weights.h5": best["sha256"]} if best.get("sha256") else {},
+            "final_sha256": digest,
+        },
         "git": git_commit(),
         "environment": environment(),
         "wall_seconds_this_session": time.time() - run.started,

@@ -9,96 +9,11 @@ import os
 import sys
 import time
 
-from keras_spp.validation import positive_int
 from training.files import remove_stale_temp_files, run_folder
+from training.train_config import RESUME_KEYS, ResumeMismatch, TrainConfig, resume_key
 
-# Every setting that changes the weights a run ends with: a checkpoint resumes only under the same values.
-# The last three are derived (each epoch's size, the data's classes, the training files' fingerprint).
-RESUME_KEYS = (
-    "model", "fc_units", "dropout", "batch_size", "crop", "full_image", "max_aspect", "jitter", "min_area",
-    "epochs", "steps_per_epoch", "optimizer", "lr", "momentum", "weight_decay", "schedule", "warmup_epochs",
-    "label_smoothing", "weights", "seed", "mixed_precision", "epoch_sizes", "num_classes", "train_data",
-)  # fmt: skip
-
-
-@dataclasses.dataclass
-class TrainConfig:
-    """Everything a training run needs; the fields are `keras-spp train`'s flags (`--batch-size`: batch_size).
-
-    `sizes`: sizes used in turn, or stages `[(sizes, epochs or None), ...]`; `size_range` `(low, high)` draws
-    one per epoch instead (`training.data.epoch_sizes`). The rest: `train_dataset`, `make_optimizer`, `Trainer`.
-    """
-
-    model: str
-    data: str
-    data_dir: str = None
-    train_split: str = None
-    val_split: str = None
-    no_check_images: bool = False
-    sizes: list = (224,)
-    size_range: list = None
-    crop: int = None
-    full_image: bool = False
-    max_aspect: float = 2.0
-    jitter: float = 0.1
-    min_area: float = None
-    epochs: int = 30
-    batch_size: int = 64
-    eval_batch_size: int = None
-    steps_per_epoch: int = None
-    optimizer: str = "sgd"
-    lr: float = 0.01
-    momentum: float = 0.9
-    weight_decay: float = 5e-4
-    schedule: str = "cosine"
-    warmup_epochs: float = 0.0
-    label_smoothing: float = 0.0
-    fc_units: int = None
-    dropout: float = None
-    weights: str = None
-    seed: int = 0
-    mixed_precision: bool = False
-    strategy: str = "default"
-    tpu: str = None
-    out: str = None
-    resume: bool = False
-    fresh: bool = False
-    checkpoint_steps: int = 0
-    checkpoint_minutes: float = 10.0
-    val_examples: int = None
-    cache_mb: float = 1024
-    log_every: int = 20
-    verbose: int = None
-
-    def __post_init__(self):
-        for name in ("epochs", "batch_size"):
-            positive_int(getattr(self, name), name)
-        positive_int(self.steps_per_epoch, "steps_per_epoch", allow_none=True)
-        if self.min_area is not None and not 0 < self.min_area <= 1:
-            raise ValueError(f"`min_area` must be in (0, 1]. Received: min_area={self.min_area}")
-        if not 0 <= self.label_smoothing < 1:
-            raise ValueError(f"`label_smoothing` must be in [0, 1). Received: label_smoothing={self.label_smoothing}")
-        if self.resume and self.fresh:
-            raise ValueError("`resume` (continue the checkpoint) and `fresh` (start over) contradict each other")
-
-
-class ResumeMismatch(ValueError):
-    """A checkpoint was written under other settings; `differences` maps each key to (checkpoint, now)."""
-
-    def __init__(self, path, differences):
-        self.path, self.differences = path, differences
-        listed = "; ".join(f"`{k}`: checkpoint {old!r}, now {new!r}" for k, (old, new) in differences.items())
-        super().__init__(
-            f"checkpoint {path!r} was written with other settings ({listed}); pass the same values to resume, "
-            "or use another `out`, or `fresh` to start over"
-        )
-
-
-def resume_key(config, num_classes, sizes=None, train_fingerprint=""):
-    """The settings a checkpoint must agree with to be resumed: `RESUME_KEYS` -> values, in that order."""
-    key = {k: getattr(config, k) for k in RESUME_KEYS if hasattr(config, k)}
-    key.update(epoch_sizes=list(sizes or []), num_classes=num_classes, train_data=train_fingerprint)
-    return key
+# The config and the resume key live in training.train_config; they are imported from here too.
+__all__ = ["RESUME_KEYS", "ResumeMismatch", "Run", "TrainConfig", "resume_key", "train"]
 
 
 @dataclasses.dataclass
@@ -181,16 +96,24 @@ def _fit(config, run):
     from training import checkpoint as ckpt
     from training import plots, run_record
     from training.data import eval_dataset, train_dataset
-    from training.loop import ClassifierSteps, Trainer, weights_sha256
+    from training.fine_tune import frozen_epochs, parent_of
+    from training.loop import Trainer
     from training.models import build_models
     from training.optimizers import make_optimizer
+    from training.steps import ClassifierSteps, weights_sha256
     from training.strategy import barrier
 
     strategy, steps_per_epoch = run.strategy, run.steps_per_epoch
     keras.utils.set_random_seed(config.seed)
     with strategy.scope():
         model, train_model = build_models(
-            config.model, run.num_classes, config.fc_units, config.dropout, config.weights, padded=config.full_image
+            config.model,
+            run.num_classes,
+            config.fc_units,
+            config.dropout,
+            config.weights,
+            padded=config.full_image,
+            weights_sha256=config.weights_sha256,
         )
         optimizer = make_optimizer(
             config.optimizer,
@@ -205,7 +128,8 @@ def _fit(config, run):
             optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         optimizer.build(train_model.trainable_variables)
 
-    key = resume_key(config, run.num_classes, run.sizes, run.train_split.fingerprint)
+    freeze = frozen_epochs(config, model)
+    key = resume_key(config, run.num_classes, run.sizes, run.train_split.fingerprint, freeze)
     state = {"epoch": 0, "step": 0, "history": [], "best": None, "partial": None, "config": key}
     path = ckpt.checkpoint_path(run.out)
     if os.path.exists(path):
@@ -285,6 +209,8 @@ def _fit(config, run):
         verbose=verbose,
         log_every=config.log_every,
         on_epoch_end=on_epoch_end,
+        freeze_epochs=freeze,
+        frozen_layers=[layer for layer in model.layers if isinstance(layer, keras.Model)],
     )
     state = trainer.run()
     digest = weights_sha256(model)
@@ -292,7 +218,7 @@ def _fit(config, run):
     if run.chief:
         if state["history"]:
             on_epoch_end(state)
-        run_record.write_run_json(config, run, state, digest)
+        run_record.write_run_json(config, run, state, digest, model, parent_of(config), freeze)
     if run.num_workers > 1:
         barrier(strategy)  # workers leave together: the chief's coordination service must not see them go early
     return state

@@ -10,16 +10,18 @@ Example:
 from zoo.classifier import classifier
 from zoo.loading import backbone, get_metadata, load
 from zoo.padded import padded_backbone, padded_model
-from zoo.predictions import decode_predictions
+from zoo.predictions import classify, decode_predictions, load_image
 from zoo.registry import list_models, register_preset, unregister_preset
 
 __all__ = [
     "backbone",
     "classifier",
+    "classify",
     "decode_predictions",
     "get_metadata",
     "list_models",
     "load",
+    "load_image",
     "padded_backbone",
     "padded_model",
     "register_preset",

@@ -1,15 +1,22 @@
 """One-call loading: `load(name)` builds a registered model and fills it with a preset's or a file's weights."""
 
+import logging
 import os
 import pathlib
 
 import keras
 
-from zoo.metadata import describe
+from zoo import runs
+from zoo.classifier import head_layers
+from zoo.metadata import DEFAULTS, describe
 from zoo.registry import presets_of, resolve
-from zoo.weights import load_weights_file
+from zoo.weights import load_weights_file, verify_sha256
 
-SAVED_MODELS = pathlib.Path(__file__).resolve().parent.parent / "saved_models"
+logger = logging.getLogger(__name__)
+
+# The shipped weights: zoo/saved_models/ in an installed wheel (package data), saved_models/ in a checkout.
+_HERE = pathlib.Path(__file__).resolve().parent
+SAVED_MODELS = next((p for p in (_HERE / "saved_models", _HERE.parent / "saved_models") if p.is_dir()), _HERE)
 WEIGHTS_SUFFIXES = (".weights.h5", ".keras")
 
 
@@ -36,10 +43,15 @@ def load(name, weights=None, sha256=None, **config):
 
     Args:
         name: a registered name (random weights) or `name.tag` (a preset: builds it, verifies the sha256
-            of its weights file, loads it, and attaches `model.metadata`).
-        weights: None, a path of a `.weights.h5` or `.keras` file for this architecture, or a preset of it
-            (`"tag"` or `"name.tag"`, the same as loading `"name.tag"`). Not with a preset `name`.
-        sha256: optional expected sha256 of `weights`.
+            of its weights file, loads it, and attaches `model.metadata`). With a `num_classes` other
+            than the preset's, every layer but the classifier (`fc8`) comes from the preset and the
+            classifier is new (random), as for fine-tuning on other classes; a log line says so.
+        weights: None, a path of a `.weights.h5` or `.keras` file for this architecture, a run folder of
+            `keras-spp train` (its best weights), or a preset of it (`"tag"` or `"name.tag"`, the same as
+            loading `"name.tag"`). Not with a preset `name`. When a run.json is beside the file (a run
+            folder), its settings are the defaults of `**config`, the file must have the sha256 it records,
+            and `model.metadata` gets the run's class names as `categories`.
+        sha256: optional expected sha256 of the `weights` file.
         **config: overrides of the defaults: `fc_units`, `num_classes`, `dropout`, and `levels` (SPP only).
 
     Returns:
@@ -57,17 +69,65 @@ def load(name, weights=None, sha256=None, **config):
     spec, preset = resolve(name)
     if preset is not None and weights is not None:
         raise ValueError(f"{name!r} is a preset with its own weights; pass a model name with weights={weights!r}")
-    if isinstance(weights, str) and not weights.endswith(WEIGHTS_SUFFIXES):
+    if isinstance(weights, str) and not weights.endswith(WEIGHTS_SUFFIXES) and not os.path.isdir(weights):
         preset, weights = _preset_of(spec, weights), None
     if weights is None and sha256 is not None:
         raise ValueError("`sha256` checks the `weights` file; pass `weights=` too")
-    model = spec.build({**(preset.config if preset else {}), **config})
     if preset is not None:
-        load_weights_file(model, preset_weights_path(preset.name, preset.weights), preset.weights["sha256"])
-        model.metadata = get_metadata(preset.name)
-        model.metadata["config"].update(config)
-    elif weights is not None:
-        load_weights_file(model, weights, sha256)
+        return _load_preset(spec, preset, config)
+    if weights is None:
+        return spec.build(config)
+    path, record = runs.run_weights(weights)
+    config = {**runs.run_config(record, spec.options), **config}
+    model = spec.build(config)
+    recorded = runs.recorded_sha256(record, path)
+    if recorded is not None:
+        verify_sha256(path, recorded, source=f"the run.json beside it ({runs.RUN_RECORD})")
+    load_weights_file(model, path, sha256)
+    if record is not None:
+        metadata = get_metadata(spec.name)
+        metadata["config"].update(config)
+        metadata.update(
+            name=f"{spec.name} ({os.path.dirname(os.path.abspath(path))})",
+            categories=record.get("class_names"),
+            parent=record.get("parent"),
+            weights={"path": os.path.abspath(path), "sha256": recorded or sha256},
+        )
+        model.metadata = metadata
+    return model
+
+
+def _load_preset(spec, preset, config):
+    """The preset's model; with another `num_classes`, the preset's weights but a new classifier."""
+    path = preset_weights_path(preset.name, preset.weights)
+    preset_classes = preset.config.get("num_classes", DEFAULTS["num_classes"])
+    num_classes = config.get("num_classes", preset_classes)
+    model = spec.build({**preset.config, **config})
+    metadata = get_metadata(preset.name)
+    metadata["config"].update(config)
+    if num_classes == preset_classes:
+        load_weights_file(model, path, preset.weights["sha256"])
+    else:
+        trained = spec.build({**preset.config, **config, "num_classes": preset_classes})
+        load_weights_file(trained, path, preset.weights["sha256"])
+        classifier_name = head_layers(1, 1)[-1][0]
+        for layer in model.layers:
+            if layer.weights and layer.name != classifier_name:
+                layer.set_weights(trained.get_layer(layer.name).get_weights())
+        del trained
+        logger.warning(
+            "%s: every layer but the classifier %r comes from the preset; %r is new (random) for "
+            "num_classes=%d instead of the preset's %d: train it before use",
+            preset.name,
+            classifier_name,
+            classifier_name,
+            num_classes,
+            preset_classes,
+        )
+        metadata.update(
+            categories=None, parent=preset.name, new_layers=[classifier_name], num_params=model.count_params()
+        )
+    model.metadata = metadata
     return model
 
 

@@ -95,6 +95,9 @@ def _add_preset(record, overwrite=False, count_params=True):
         raise ValueError(
             f"Preset {record.name!r}: {len(record.metadata['categories'])} categories for num_classes={num_classes}"
         )
+    ids = record.metadata.get("category_ids")
+    if ids is not None and len(ids) != num_classes:
+        raise ValueError(f"Preset {record.name!r}: {len(ids)} category_ids for num_classes={num_classes}")
     if count_params:
         expected = num_params(spec, record.config)
         if record.metadata["num_params"] != expected:

@@ -23,13 +23,14 @@ def sha256_of(path, chunk_size=1 << 20):
     return digest.hexdigest()
 
 
-def verify_sha256(path, expected):
-    """Raises ValueError naming both hashes when the file's sha256 is not `expected`."""
+def verify_sha256(path, expected, source=None):
+    """Raises ValueError naming both hashes when the file's sha256 is not `expected` (recorded by `source`)."""
     actual = sha256_of(path)
     if actual != expected.lower():
+        by = f" by {source}" if source else ""
         raise ValueError(
-            f"The sha256 of {path} is {actual}, expected {expected.lower()}: the file is corrupt, truncated or "
-            "not the published one. Nothing was loaded."
+            f"The sha256 of {path} is {actual}, expected {expected.lower()}{by}: the file is corrupt, truncated, "
+            "changed or not the published one. Nothing was loaded."
         )
 
 

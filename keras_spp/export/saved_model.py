@@ -112,10 +112,9 @@ def export_saved_model(
         indices = tf.range(tf.shape(images)[0])
         return outputs(tf.map_fn(one, indices, fn_output_signature=tf.TensorSpec((num_classes,), tf.float32)))
 
+    # No `archive.track(model)`: the endpoints track the variables they use (`_all_variables`), and tracking
+    # the model as well saves every weight a second time, through its Keras variable wrappers (`variables/`).
     archive = keras.export.ExportArchive()
-    archive.track(model)
-    if padded_model is not None:
-        archive.track(padded_model)
     archive.add_endpoint(
         "serving_default",
         serve_images,

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from training.loop import ClassifierSteps
+from training.steps import ClassifierSteps
 
 
 @pytest.mark.parametrize("smoothing", [0.0, 0.1, 0.3])

@@ -3,9 +3,12 @@
     keras-spp evaluate --model zf5_spp --weights runs/zf5_spp/best.weights.h5 \\
         --data ../shared/data/imagenette --views center,full,10
 
+    keras-spp evaluate --model zf5_spp.imagenette --data DIR      # a preset: DIR/val/<category name or id>/
+
 Writes `eval_<split>.json` (per view: top-1, top-5, loss, confusion matrix) and `confusion_<split>_<view>.png`
 beside the weights (or in `--out`). The model settings (num_classes, fc_units) and class names come from the
-`run.json` next to the weights when there is one.
+preset, or from the `run.json` next to the weights when there is one; the data's class folders are then
+matched to the model's categories by name (or id, e.g. a wnid), never by sorted position.
 """
 
 import os
@@ -13,8 +16,9 @@ import sys
 
 
 def add_arguments(parser):
-    parser.add_argument("--model", help="zoo name (default: from run.json beside --weights)")
-    parser.add_argument("--weights", help="a .weights.h5 file, e.g. runs/zf5_spp/best.weights.h5")
+    parser.add_argument("--model", help="zoo name or preset (default: from run.json beside --weights)")
+    parser.add_argument("--weights", help="a .weights.h5 file or a run folder, e.g. runs/zf5_spp/best.weights.h5")
+    parser.add_argument("--weights-sha256", help="expected sha256 of the --weights file")
     parser.add_argument("--data", required=True, help="folder with <split>/<class>/*.jpg, or a tfds name")
     parser.add_argument("--data-dir", help="tfds data_dir")
     parser.add_argument("--split", help="default: val (folder); validation, else test (tfds)")
@@ -26,12 +30,14 @@ def add_arguments(parser):
         help="full view's shorter side (default: the side crops are cut from, 256 for 224 as in the paper)",
     )
     parser.add_argument("--max-aspect", type=float, help="full image: longer side capped at this x shorter")
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=32, help="images per step")
     parser.add_argument("--fc-units", type=int, help="default: from run.json")
     parser.add_argument("--num-classes", type=int, help="default: from run.json, else the data's classes")
-    parser.add_argument("--strategy", choices=("default", "mirrored"), default="default")
+    parser.add_argument(
+        "--strategy", choices=("default", "mirrored"), default="default", help="mirrored: every local device"
+    )
     parser.add_argument("--out", help="report folder (default: the weights' folder, else the current one)")
-    parser.add_argument("--no-check-images", action="store_true")
+    parser.add_argument("--no-check-images", action="store_true", help="skip the decode check of every file")
 
 
 def run(args):
@@ -41,16 +47,19 @@ def run(args):
     views = [v.strip() for v in args.views.split(",") if v.strip()]
     if not views or any(v not in VIEWS for v in views):
         raise ValueError(f"--views must be a comma-separated subset of {', '.join(VIEWS)}; got {args.views!r}")
-    if args.weights and not os.path.isfile(args.weights):
+    if args.weights and not os.path.exists(args.weights):
         raise FileNotFoundError(f"--weights file {args.weights!r} does not exist")
+    import zoo
     from training import evaluation
+    from zoo.runs import run_weights
 
-    saved = evaluation.run_config(args.weights)
+    weights_file, saved = run_weights(args.weights) if args.weights else (None, None)
+    saved = saved or {}
     name = args.model or saved.get("model")
     if not name:
         raise ValueError("--model is required when there is no run.json beside --weights")
     from training.data import open_splits, resize_side_for
-    from training.models import build_models, check_model_name
+    from training.models import check_model_name
     from training.run_record import git_commit
     from training.strategy import make_strategy
 
@@ -59,16 +68,24 @@ def run(args):
     _, split = open_splits(
         args.data, False, args.split, args.data_dir, require_val=True, check_images=not args.no_check_images
     )
-    num_classes = args.num_classes or saved.get("num_classes") or len(saved.get("class_names") or split.class_names)
-    class_names = evaluation.check_classes(split, saved, num_classes)
-    fc_units = args.fc_units or saved.get("fc_units")
+    kwargs = {"num_classes": args.num_classes, "fc_units": args.fc_units}
+    if "." in name:  # a preset: its own classes (another count would be a new, untrained classifier)
+        classes = len(zoo.get_metadata(name)["categories"])
+        if args.num_classes not in (None, classes):
+            raise ValueError(f"--num-classes {args.num_classes}: preset {name!r} has {classes} classes")
+    elif not saved:  # a bare weights file or random weights: the data's classes
+        kwargs["num_classes"] = args.num_classes or len(split.class_names)
+    if args.weights:
+        kwargs.update(weights=args.weights, sha256=args.weights_sha256)
     with strategy.scope():
-        try:
-            model, _ = build_models(name, num_classes, fc_units, weights=args.weights)
-        except ValueError as error:
-            raise ValueError(
-                f"cannot load {args.weights!r} into {name} (num_classes={num_classes}, fc_units={fc_units}): {error}"
-            ) from None
+        model = zoo.load(name, **{k: v for k, v in kwargs.items() if v is not None})
+    metadata = getattr(model, "metadata", None) or {}
+    num_classes = int(model.output_shape[-1])
+    if metadata.get("categories"):
+        split = evaluation.match_classes(split, metadata["categories"], metadata.get("category_ids"))
+        class_names = list(split.class_names)
+    else:  # no names to match: the data's classes in sorted order are the model's
+        class_names = evaluation.check_classes(split, {}, num_classes)
     results = evaluation.evaluate_model(
         model,
         split,
@@ -88,7 +105,7 @@ def run(args):
         )
     report = {
         "model": name,
-        "weights": args.weights,
+        "weights": weights_file,
         "data": args.data,
         "split": split.name,
         "num_examples": split.num_examples,
@@ -100,6 +117,6 @@ def run(args):
         "command": sys.argv,
         "git": git_commit(),
     }
-    out = args.out or (os.path.dirname(os.path.abspath(args.weights)) if args.weights else ".")
+    out = args.out or (os.path.dirname(os.path.abspath(weights_file)) if weights_file else ".")
     print(f"wrote {evaluation.write_report(out, report, name)}", flush=True)
     return 0

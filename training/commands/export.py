@@ -18,7 +18,7 @@ FLAG_NAMES = {"model": "the model"}  # the library's `model` in a message is the
 
 def add_arguments(parser):
     parser.add_argument("name", help="zoo model, e.g. zf5_spp.imagenette (preset weights) or zf5_spp (random)")
-    parser.add_argument("--format", choices=FORMATS, default="saved_model")
+    parser.add_argument("--format", choices=FORMATS, default="saved_model", help="what to write")
     parser.add_argument(
         "--out",
         help="saved_model: the model base path (next version is written) or <base>/<N> for version N "

@@ -23,7 +23,7 @@ FLAG_NAMES = {
 
 def add_arguments(parser):
     data = parser.add_argument_group("data")
-    data.add_argument("--model", required=True, help="zoo name, e.g. zf5_spp (see zoo.list_models())")
+    data.add_argument("--model", help="zoo name, e.g. zf5_spp (see zoo.list_models()); implied by a preset --weights")
     data.add_argument("--data", required=True, help="folder with <split>/<class>/*.jpg, or a tfds name")
     data.add_argument("--data-dir", help="tfds data_dir")
     data.add_argument("--train-split", help="default: train")
@@ -48,21 +48,32 @@ def add_arguments(parser):
         "(aspect 3/4..4/3) instead of the paper's fixed-scale crop; e.g. 0.25",
     )
     run = parser.add_argument_group("optimisation")
-    run.add_argument("--epochs", type=int)
+    run.add_argument("--epochs", type=int, help="passes over the training split")
     run.add_argument("--batch-size", type=int, help="global batch over all replicas")
     run.add_argument("--eval-batch-size", type=int, help="default: --batch-size")
     run.add_argument("--steps-per-epoch", type=int, help="default: one pass over the training split")
-    run.add_argument("--optimizer", choices=OPTIMIZERS)
+    run.add_argument("--optimizer", choices=OPTIMIZERS, help="sgd: momentum SGD as in the paper")
     run.add_argument("--lr", type=float, help="peak learning rate (paper: 0.01)")
-    run.add_argument("--momentum", type=float)
-    run.add_argument("--weight-decay", type=float)
+    run.add_argument("--momentum", type=float, help="sgd momentum")
+    run.add_argument("--weight-decay", type=float, help="L2 (sgd) or decoupled (adamw) weight decay")
     run.add_argument("--schedule", choices=SCHEDULES, help="step: /10 at 50%% and 75%% of the steps")
-    run.add_argument("--warmup-epochs", type=float)
+    run.add_argument("--warmup-epochs", type=float, help="linear learning-rate warm-up")
     run.add_argument("--label-smoothing", type=float, help="e.g. 0.1 (0: off)")
     run.add_argument("--fc-units", type=int, help="fc6/fc7 width (zoo default: 4096)")
     run.add_argument("--dropout", type=float, help="fc dropout (zoo default)")
-    run.add_argument("--weights", help="initial weights: a .weights.h5 file")
-    run.add_argument("--seed", type=int)
+    run.add_argument(
+        "--weights",
+        help="initial weights: a preset (fine-tuning: e.g. zf5_spp.imagenette, --model implied, a new classifier "
+        "for the data's classes), a run folder or a .weights.h5 file",
+    )
+    run.add_argument("--weights-sha256", help="expected sha256 of the --weights file (refused if it differs)")
+    run.add_argument(
+        "--freeze-backbone-epochs",
+        type=int,
+        help="epochs that train only the fc layers before every layer trains "
+        "(default: 1 when the classifier is new, e.g. a preset on other classes; else 0)",
+    )
+    run.add_argument("--seed", type=int, help="weights, data order and augmentation")
     run.add_argument("--mixed-precision", action="store_true", help="float16 on GPU, bfloat16 on AVX512-BF16 CPUs")
     dist = parser.add_argument_group("distribution and output")
     dist.add_argument("--strategy", choices=STRATEGIES, help="multi_worker reads TF_CONFIG")

@@ -1,5 +1,6 @@
 """Input data for training and evaluation: sources (folder, tfds), paper augmentation, tf.data pipelines."""
 
+from training.data.folder_dataset import image_dataset_from_folder
 from training.data.pipeline import (
     VIEWS,
     epoch_sizes,
@@ -18,6 +19,7 @@ __all__ = [
     "eval_dataset",
     "eval_steps",
     "folder_split",
+    "image_dataset_from_folder",
     "open_splits",
     "resize_side_for",
     "subsample",

@@ -9,7 +9,8 @@ FIXED_POOL = {"pool_size": 3, "strides": 2}
 
 
 def zf5_backbone(name="zf5_backbone"):
-    """ZF-5: five conv layers, 256 channels out, feature stride 16; any image of at least 39x39 pixels.
+    """ZF-5: five conv layers, 256 channels out, feature stride 16; any image of at least 31x31 pixels
+    (`zoo.get_metadata("zf5")["min_input_size"]`, derived from the layers by `zoo.geometry`).
 
     conv1 96 7x7 stride 2 pad 1, ReLU, LRN, max-pool 3x3 stride 2 (Caffe ceil mode) -> 55x55 at 224;
     conv2 256 5x5 stride 2, ReLU, LRN, max-pool 3x3 stride 2 (ceil) -> 13x13; conv3 384, conv4 384,
