@@ -3,7 +3,8 @@
 import contextlib
 import os
 import re
-import socket
+
+from keras_spp.export.temp_names import host_name, left_by_dead_writer
 
 # `.tmp-<host>-<pid>-<name>`: a writer killed mid-write leaves this; a later run removes it once that pid is gone.
 _TMP_NAME = re.compile(r"\.tmp-(?P<host>.+)-(?P<pid>\d+)-(?P<name>[^-]+)")
@@ -30,7 +31,7 @@ def atomic_save(path, save):
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     name = os.path.basename(path)
-    tmp = os.path.join(folder, f".tmp-{_host()}-{os.getpid()}-{name}")
+    tmp = os.path.join(folder, f".tmp-{host_name()}-{os.getpid()}-{name}")
     try:
         save(tmp)
         os.replace(tmp, path)
@@ -76,7 +77,7 @@ def remove_stale_temp_files(*folders):
         for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
             match = _TMP_NAME.fullmatch(name)
             path = os.path.join(folder, name)
-            if match and match["host"] == _host() and not _alive(int(match["pid"])) and os.path.isfile(path):
+            if match and left_by_dead_writer(match["host"], match["pid"]) and os.path.isfile(path):
                 os.remove(path)
                 removed.append(path)
     return removed
@@ -98,19 +99,3 @@ def run_folder(out):
                 with contextlib.suppress(OSError):
                     os.rmdir(folder)
         raise
-
-
-def _host():
-    return socket.gethostname().replace(os.sep, "_") or "host"
-
-
-def _alive(pid):
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # a live process of another user
-        return True
-    return True

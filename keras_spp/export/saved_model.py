@@ -9,7 +9,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import stat
 import tempfile  # noqa: F401 - used by the docstring example
 
@@ -19,6 +18,7 @@ import tensorflow as tf
 
 from keras_spp.export.image_decoding import decode_image_batch, validate_sides
 from keras_spp.export.input_checks import checked_images, min_input_side, runs_on_side
+from keras_spp.export.temp_names import host_name, left_by_dead_writer
 from keras_spp.validation import positive_int
 
 SIGNATURES = ("serving_default", "serve_bytes")
@@ -146,7 +146,7 @@ def _write_version(base_dir, version, write):
     base_dir = os.fspath(base_dir)
     os.makedirs(base_dir, exist_ok=True)
     remove_stale_temp_folders(base_dir)
-    tmp = os.path.join(base_dir, f"{_TMP_PREFIX}{_host()}-{os.getpid()}-{secrets.token_hex(4)}")
+    tmp = os.path.join(base_dir, f"{_TMP_PREFIX}{host_name()}-{os.getpid()}-{secrets.token_hex(4)}")
     os.mkdir(tmp, 0o777)  # the umask applies, as for any new folder
     try:
         write(tmp)
@@ -182,26 +182,10 @@ def remove_stale_temp_folders(base_dir):
     removed = []
     for name in sorted(os.listdir(base_dir)):
         match = _TMP_NAME.match(name)
-        if match and match["host"] == _host() and not _alive(int(match["pid"])):
+        if match and left_by_dead_writer(match["host"], match["pid"]):
             shutil.rmtree(os.path.join(base_dir, name), ignore_errors=True)
             removed.append(os.path.join(base_dir, name))
     return removed
-
-
-def _host():
-    return socket.gethostname().replace(os.sep, "_") or "host"
-
-
-def _alive(pid):
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # a live process of another user
-        return True
-    return True
 
 
 def _apply_umask_modes(root):

@@ -76,33 +76,16 @@ def load_checkpoint_arrays(out):
     return arrays, state
 
 
+def mirrored_argv(image_folder, out):
+    """`keras-spp train` arguments of the shared MirroredStrategy run (multi-size, AdamW)."""
+    sizes = ["--sizes", "64,48", "--epochs", "4", "--batch-size", "8", "--steps-per-epoch", "4"]
+    optimizer = ["--optimizer", "adamw", "--lr", "3e-4", "--weight-decay", "0"]
+    return TINY + ["--data", image_folder, "--strategy", "mirrored"] + sizes + optimizer + ["--out", str(out)]
+
+
 @pytest.fixture(scope="session")
 def mirrored_run(image_folder, tmp_path_factory):
     """One multi-size run under MirroredStrategy on the 2 logical CPUs, shared by the tests that read it."""
     out = tmp_path_factory.mktemp("mirrored") / "run"
-    state = train_in_process(
-        TINY
-        + [
-            "--data",
-            image_folder,
-            "--strategy",
-            "mirrored",
-            "--sizes",
-            "64,48",
-            "--epochs",
-            "4",
-            "--batch-size",
-            "8",
-            "--steps-per-epoch",
-            "4",
-            "--optimizer",
-            "adamw",
-            "--lr",
-            "3e-4",
-            "--weight-decay",
-            "0",
-            "--out",
-            out,
-        ]
-    )
+    state = train_in_process(mirrored_argv(image_folder, out))
     return out, state

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.training.conftest import REPO, TINY, cli_subprocess, load_checkpoint_arrays, train_in_process
+from tests.training.conftest import REPO, TINY, cli_subprocess, load_checkpoint_arrays, mirrored_argv, train_in_process
 
 RUN = TINY + [
     "--sizes",
@@ -91,32 +91,7 @@ def test_a_finished_run_resumes_as_a_no_op_and_other_settings_are_refused(mirror
     out, state = mirrored_run
     from training import cli
 
-    argv = (
-        ["train"]
-        + TINY
-        + [
-            "--data",
-            image_folder,
-            "--strategy",
-            "mirrored",
-            "--sizes",
-            "64,48",
-            "--epochs",
-            "4",
-            "--batch-size",
-            "8",
-            "--steps-per-epoch",
-            "4",
-            "--optimizer",
-            "adamw",
-            "--lr",
-            "3e-4",
-            "--weight-decay",
-            "0",
-            "--out",
-            str(out),
-        ]
-    )
+    argv = ["train"] + mirrored_argv(image_folder, out)
     assert cli.main(argv) == 0
     arrays, after = load_checkpoint_arrays(out)
     assert after["history"] == state["history"]
