@@ -18,6 +18,9 @@ COMMANDS = {
     "export": "export a zoo model: TF Serving SavedModel (versioned) or TFLite (quantized)",
     "train": "train a zoo classifier (multi-size, full-image, any tf.distribute strategy)",
     "evaluate": "top-1/top-5 of a classifier: center crop, full image or 10 views",
+    "train-detector": "fine-tune an SPP-net detector head on VOC-format data (conv5 cached)",
+    "detect": "detect objects in images with an SPP-net detector (JSON lines, PNG drawings)",
+    "evaluate-detector": "VOC07 mAP of a detector on a VOC-format split (JSON report, PR curves)",
 }
 USER_ERRORS = (ValueError, TypeError, OSError, RuntimeError)
 
@@ -33,7 +36,7 @@ def main(argv=None):
     args, rest = parser.parse_known_args(argv)
     debug = args.debug or "--debug" in rest
     rest = [a for a in rest if a != "--debug"]
-    module = importlib.import_module(f"training.commands.{args.command}")
+    module = importlib.import_module(f"training.commands.{args.command.replace('-', '_')}")
     sub = argparse.ArgumentParser(prog=f"keras-spp {args.command}", description=COMMANDS[args.command])
     module.add_arguments(sub)
     command_args = sub.parse_args(rest)
