@@ -98,3 +98,24 @@ def test_an_xml_without_objects_gives_no_windows_and_training_goes_on(toy, tmp_p
     assert record.boxes.shape == (0, 4)
     prepared = prepare_image(record, FeatureExtractor("zf5", scales=(96,)), str(tmp_path / "cache"))
     assert len(prepared.boxes) == 0 and prepared.maps == [None]
+
+
+def test_savedmodel_export_matches_keras_on_one_image(toy, tmp_path):
+    import tensorflow as tf
+
+    import zoo
+    from zoo.detection.export import export_detector
+    from zoo.detection.proposals import read_image, selective_search
+
+    detector = zoo.load(toy[1])
+    image = read_image(os.path.join(toy[0], "test", "toy_1.jpg"))
+    proposals = selective_search(image)
+    expected = detector(image, proposals)
+    serve = tf.saved_model.load(export_detector(detector, tmp_path / "saved")).signatures["serving_default"]
+    got = {k: v.numpy() for k, v in serve(image=tf.constant(image), proposals=tf.constant(proposals)).items()}
+    assert len(expected["scores"]) > 0 and abs(len(got["scores"]) - len(expected["scores"])) <= 2
+    np.testing.assert_allclose(got["scores"][:3], expected["scores"][:3], atol=0.01)
+    np.testing.assert_allclose(got["boxes"][0], expected["boxes"][0], atol=1.0)
+    assert got["classes"][0] == expected["classes"][0]
+    empty = serve(image=tf.constant(image), proposals=tf.zeros((0, 4)))
+    assert empty["boxes"].shape == (0, 4)
