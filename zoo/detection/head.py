@@ -10,7 +10,7 @@ import keras
 from keras_spp.validation import positive_int
 
 
-def detection_head(num_classes, pooled_features=12800, fc_units=256, dropout=0.5, name="detection_head"):
+def detection_head(num_classes, pooled_features=12800, fc_units=256, dropout=0.5, box_scale=1.0, name="detection_head"):
     """A Keras model: pooled features `(R, pooled_features)` -> `{"scores": (R, K+1), "deltas": (R, 4K)}`.
 
     Args:
@@ -18,6 +18,8 @@ def detection_head(num_classes, pooled_features=12800, fc_units=256, dropout=0.5
         pooled_features: the pooled feature width (256 channels x 50 bins = 12,800 for ZF-5).
         fc_units: width of fc6 and fc7 (the backbone preset's, 256 for `zf5_spp.imagenette`).
         dropout: after fc6 and fc7 while training.
+        box_scale: the pooled features are multiplied by it before box regression (R-CNN scales them to a
+            mean L2 norm of 20 before its ridge regression; `training.train_detector` does the same).
         name: the model's name.
 
     Input shape: `(R, pooled_features)` float32.
@@ -48,7 +50,7 @@ def detection_head(num_classes, pooled_features=12800, fc_units=256, dropout=0.5
     )(x)
     deltas = keras.layers.Dense(
         4 * num_classes, kernel_initializer=keras.initializers.RandomNormal(stddev=0.001), name="bbox_pred"
-    )(pooled)
+    )(keras.layers.Rescaling(float(box_scale), name="box_scale")(pooled))
     return keras.Model(pooled, {"scores": scores, "deltas": deltas}, name=name)
 
 

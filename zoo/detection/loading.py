@@ -40,7 +40,9 @@ def build_detector(config, head_weights=None, backbone_weights=None, sha256=None
     if backbone_weights is not None:
         backbone.load_weights(backbone_weights)
     pooled = backbone.output.shape[-1] * 50
-    head = detection_head(len(config["class_names"]), pooled_features=pooled, fc_units=config["fc_units"])
+    head = detection_head(
+        len(config["class_names"]), pooled, config["fc_units"], box_scale=config.get("box_scale", 1.0)
+    )
     if head_weights is not None:
         load_weights_file(head, head_weights, sha256)
     return Detector(
@@ -52,7 +54,7 @@ def build_detector(config, head_weights=None, backbone_weights=None, sha256=None
         nms_iou=config["nms_iou"],
         min_score=config.get("min_score", 0.05),
         max_detections=config["max_detections"],
-        config={key: config[key] for key in CONFIG_KEYS},
+        config={key: config[key] for key in CONFIG_KEYS + ("box_scale",) if key in config},
     )
 
 
