@@ -55,7 +55,7 @@ class DetectorTrainConfig:
 
 
 def build_parts(config, class_names):
-    """`(detector, classifier)`: a fresh detector whose fc6/fc7 come from the backbone preset (when it is one)."""
+    """A fresh `Detector` whose fc6/fc7 come from the backbone preset's classifier (when it is a preset)."""
     import zoo
     from zoo.detection.detector import Detector
     from zoo.detection.head import copy_fc_layers, detection_head
@@ -163,7 +163,10 @@ def train_detector(config):
         sums = np.zeros(4)
         for i in range(steps_per_epoch):
             chunk = order[i * config.images_per_batch : (i + 1) * config.images_per_batch]
-            features, labels, targets = _batch([prepared[j] for j in chunk], per_image, config, rng, pool)
+            batch = _batch([prepared[j] for j in chunk], per_image, config, rng, pool)
+            if batch is None:  # images without ground truth have no windows
+                continue
+            features, labels, targets = batch
             values = np.array([v.numpy() for v in step(features, labels, targets)])
             sums += values
             bar.update(i + 1, [("loss", values[0]), ("acc", values[3])])
@@ -195,6 +198,8 @@ def _batch(items, per_image, config, rng, pool):
         features.append(pooled_features(item, rows, pool))
         labels.append(item.labels[rows])
         targets.append(item.targets[rows])
+    if not features:
+        return None
     return np.concatenate(features), np.concatenate(labels), np.concatenate(targets)
 
 
