@@ -51,3 +51,28 @@ def test_save_and_load_round_trip_with_a_random_backbone(tmp_path):
     np.testing.assert_allclose(first["scores"], second["scores"], rtol=1e-5)
     with pytest.raises(ValueError, match="detector preset"):
         load_detector(str(tmp_path / "nowhere"))
+
+
+def test_the_shipped_preset_is_described_and_hashed():
+    from zoo.detection.loading import PRESET_RECORDS
+    from zoo.loading import SAVED_MODELS
+    from zoo.weights import sha256_of
+
+    record = PRESET_RECORDS["sppnet_zf5.fruits"]
+    path = SAVED_MODELS / record.weights["path"]
+    assert os.path.getsize(path) == record.weights["file_size"] <= 40 * 2**20
+    assert sha256_of(path) == record.weights["sha256"]
+    assert record.metadata["categories"] == record.config["class_names"] == ["apple", "banana", "orange"]
+    assert record.metadata["metrics"]["one_scale"]["map_11point"] >= 0.5
+    detector = zoo.load("sppnet_zf5.fruits")
+    assert detector.backbone.count_params() + detector.head.count_params() == record.metadata["num_params"]
+
+
+def test_the_shipped_preset_finds_the_apple_in_the_sample_photo():
+    from zoo.detection.box_coding import box_iou
+
+    detector = zoo.load("sppnet_zf5.fruits")
+    found = detector(os.path.join(REPO, "samples", "apple_93.jpg"), min_score=0.5)
+    assert detector.class_names[found["classes"][0]] == "apple" and found["scores"][0] > 0.8
+    truth = np.array([[143, 40, 415, 346]], np.float32)  # samples/README.md: fruits test/apple_93.xml
+    assert float(box_iou(found["boxes"][:1], truth)[0, 0]) >= 0.7
