@@ -12,8 +12,13 @@ Usage: .venv/bin/python benchmarks/detection_speed.py [--image ../shared/data/fr
    (goal: within 3x) and against a per-window loop of SpatialPyramidPooling on each crop (goal: >= 10x;
    timed on a sample of windows and scaled up).
 
-Every timed graph is traced before timing; the tables show medians. The functions are separate so that
-the full-pipeline comparison (issue 13) can reuse them.
+3. Whole detector per image without proposals (issue 13, `--detector`, default the `sppnet_zf5.fruits`
+   preset): SPP-net (conv once at 688, pooling, fc head, NMS) against the R-CNN-style pipeline on the same
+   backbone and head (conv on each warped window, scaled up from the sample as in 1; its pyramid on each
+   crop's 13x13 map is left out, which favours R-CNN), goal >= 10x; and each stage's share of the SPP-net
+   time with selective search included.
+
+Every timed graph is traced before timing; the tables show medians.
 """
 
 import argparse
@@ -161,6 +166,7 @@ def main():
     parser.add_argument("--loop-sample", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--weights", default="zf5_spp.imagenette", help="a zoo name for the backbone")
+    parser.add_argument("--detector", default="sppnet_zf5.fruits", help="detector for the pipeline table")
     args = parser.parse_args()
 
     image = read_image(args.image)
@@ -212,6 +218,41 @@ def main():
     print(f"{'RegionPyramidPooling (one call)':42} {pool_s * 1e3:9.1f} {1:9.2f}x")
     print(f"{'copy of the output bytes':42} {copy_s * 1e3:9.1f} {pool_s / copy_s:9.2f}x  pooling <= 3x the copy")
     print(f"{'per-window SpatialPyramidPooling loop':42} {loop_s * 1e3:9.1f} {loop_s / pool_s:9.2f}x  >= 10x slower")
+
+    detector = zoo.load(args.detector)
+    pipeline_table(detector, image, boxes, spp1, pool1, rcnn, args.repeats)
+
+
+def pipeline_table(detector, image, boxes, conv_s, pool_s, rcnn_conv_s, repeats):
+    """Prints the whole pipeline per image (without proposals) against R-CNN style, and the stage shares."""
+    from zoo.detection.box_coding import FAST_RCNN_VARIANCE
+    from zoo.detection.postprocess import postprocess_detections
+
+    features = detector.extractor(image, boxes)
+    head_out = detector._head(tf.constant(features))
+    fc_s = median_seconds(lambda: detector._head(tf.constant(features)), repeats)
+    nms = tf.function(
+        lambda s, d, b: postprocess_detections(s, d, b, image.shape[:2], min_score=0.05, variance=FAST_RCNN_VARIANCE)
+    )
+    box_tensor = tf.constant(boxes, tf.float32)
+    nms_s = median_seconds(lambda: nms(head_out["scores"], head_out["deltas"], box_tensor), repeats)
+    proposals_s = median_seconds(lambda: selective_search(image, mode="fast", max_side=500), max(2, repeats // 2))
+    spp = conv_s + pool_s + fc_s + nms_s
+    rcnn = rcnn_conv_s + fc_s + nms_s
+    print(f"\nwhole detector per image, {len(boxes)} windows, without proposals ({detector.config['backbone']})")
+    print(f"{'method':42} {'seconds':>9} {'speed-up':>9}  goal")
+    print(f"{'R-CNN style: warped-window conv + fc + NMS':42} {rcnn:9.2f} {1:9.1f}x")
+    print(f"{'SPP-net 1 scale: conv + pooling + fc + NMS':42} {spp:9.3f} {rcnn / spp:9.1f}x  >= 10x")
+    total = spp + proposals_s
+    print(f"\nSPP-net time shares per image, proposals included ({total:.3f} s)")
+    for name, seconds in (
+        ("proposals (selective search fast/500)", proposals_s),
+        ("conv (1 scale)", conv_s),
+        ("region pooling", pool_s),
+        ("fc head", fc_s),
+        ("NMS + decoding", nms_s),
+    ):
+        print(f"{name:42} {seconds:9.3f} {100 * seconds / total:8.1f}%")
 
 
 if __name__ == "__main__":

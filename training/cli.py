@@ -23,6 +23,9 @@ COMMANDS = {
     "export": "export a zoo model: TF Serving SavedModel (versioned) or TFLite (quantized)",
     "train": "train a zoo classifier (multi-size, full-image, any tf.distribute strategy)",
     "evaluate": "top-1/top-5 of a classifier: center crop, full image or 10 views",
+    "train-detector": "fine-tune an SPP-net detector head on VOC-format data (conv5 cached)",
+    "detect": "detect objects in images with an SPP-net detector (JSON lines, PNG drawings)",
+    "evaluate-detector": "VOC07 mAP of a detector on a VOC-format split (JSON report, PR curves)",
 }
 USER_ERRORS = (ValueError, TypeError, OSError, RuntimeError)
 
@@ -40,7 +43,7 @@ def main(argv=None):
     rest = [a for a in rest if a != "--debug"]
     if not wants_tf_logs(rest):
         import_tensorflow_quietly()
-    module = importlib.import_module(f"training.commands.{args.command}")
+    module = importlib.import_module(f"training.commands.{args.command.replace('-', '_')}")
     sub = argparse.ArgumentParser(
         prog=f"keras-spp {args.command}", description=COMMANDS[args.command], formatter_class=DefaultsHelpFormatter
     )

@@ -64,3 +64,26 @@ def plot_confusion_matrix(matrix, class_names, path, title=None):
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def plot_detector_curves(history, path, title=None):
+    """Detector fine-tuning per epoch: losses (left); window accuracy and val mAP (right)."""
+    plt = _pyplot()
+    epochs = [r["epoch"] for r in history]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    for key in ("loss", "cls_loss", "box_loss"):
+        left.plot(epochs, [r.get(key, np.nan) for r in history], marker="o", label=key.replace("_", " "))
+    for key, label in (("accuracy", "window accuracy"), ("val_map_11point", "val mAP (VOC07 11-point)")):
+        if any(key in r for r in history):
+            right.plot(epochs, [r.get(key, np.nan) for r in history], marker="o", label=label)
+    left.set(xlabel="epoch", ylabel="loss", title="loss")
+    right.set(xlabel="epoch", title="accuracy / mAP", ylim=(0, 1))
+    for axis in (left, right):
+        axis.grid(alpha=0.3)
+        axis.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

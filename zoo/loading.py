@@ -66,6 +66,10 @@ def load(name, weights=None, sha256=None, **config):
     >>> model.count_params()
     3931603
     """
+    from zoo.detection.loading import is_detector, load_detector
+
+    if isinstance(name, str) and is_detector(name):  # SPP-net detectors: presets and train-detector runs
+        return load_detector(name, **config)
     spec, preset = resolve(name)
     if preset is not None and weights is not None:
         raise ValueError(f"{name!r} is a preset with its own weights; pass a model name with weights={weights!r}")

@@ -49,3 +49,19 @@ def best_scales(boxes, image_size, scales=SCALES, standard_side=STANDARD_SIDE):
     area = (boxes[:, 2] - boxes[:, 0] + 1).clip(min=1) * (boxes[:, 3] - boxes[:, 1] + 1).clip(min=1)
     expected = np.round(standard_side * min(image_size) / np.sqrt(area))
     return np.argmin(np.abs(np.asarray(scales, np.float64)[np.newaxis, :] - expected[:, np.newaxis]), axis=1)
+
+
+def parse_scales(text):
+    """Scales from a comma-separated string (a command's `--scales`).
+
+    Example:
+    >>> parse_scales("480,576,688,864,1200")
+    (480, 576, 688, 864, 1200)
+    """
+    try:
+        scales = tuple(int(s) for s in str(text).split(",") if s.strip())
+    except ValueError:
+        scales = ()
+    if not scales or min(scales) < 32:
+        raise ValueError(f"`scales` must be comma-separated ints >= 32, e.g. 688. Received: scales={text!r}")
+    return scales
