@@ -25,20 +25,7 @@ def plot_training_curves(history, path, title=None):
             right.plot(epochs, [r.get(key, np.nan) for r in history], marker="o", label=label)
     left.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
     right.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(0, 1))
-    from matplotlib.ticker import MaxNLocator
-
-    for axis in (left, right):
-        axis.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
-        if epochs:  # whole epochs, with room on both sides: one epoch is one tick "1", not 0.96..1.04
-            axis.set_xlim(min(epochs) - 0.5, max(epochs) + 0.5)
-        axis.grid(alpha=0.3)
-        axis.legend()
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _finish_curves(fig, (left, right), epochs, path, title)
 
 
 def plot_confusion_matrix(matrix, class_names, path, title=None):
@@ -78,12 +65,22 @@ def plot_detector_curves(history, path, title=None):
             right.plot(epochs, [r.get(key, np.nan) for r in history], marker="o", label=label)
     left.set(xlabel="epoch", ylabel="loss", title="loss")
     right.set(xlabel="epoch", title="accuracy / mAP", ylim=(0, 1))
-    for axis in (left, right):
+    return _finish_curves(fig, (left, right), epochs, path, title)
+
+
+def _finish_curves(fig, axes, epochs, path, title):
+    """Whole-epoch ticks, grid, legends and title on per-epoch curves; writes the PNG and closes the figure."""
+    from matplotlib.ticker import MaxNLocator
+
+    for axis in axes:
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+        if epochs:  # whole epochs, with room on both sides: one epoch is one tick "1", not 0.96..1.04
+            axis.set_xlim(min(epochs) - 0.5, max(epochs) + 0.5)
         axis.grid(alpha=0.3)
         axis.legend()
     if title:
         fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
+    _pyplot().close(fig)
     return path
