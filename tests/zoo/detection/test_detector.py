@@ -72,7 +72,7 @@ def test_the_shipped_preset_finds_the_apple_in_the_sample_photo():
     from zoo.detection.box_coding import box_iou
 
     detector = zoo.load("sppnet_zf5.fruits")
-    found = detector(os.path.join(REPO, "samples", "apple_93.jpg"), min_score=0.5)
+    found = detector(os.path.join(REPO, "samples", "detection", "apple_93.jpg"), min_score=0.5)
     assert detector.class_names[found["classes"][0]] == "apple" and found["scores"][0] > 0.8
     truth = np.array([[143, 40, 415, 346]], np.float32)  # samples/README.md: fruits test/apple_93.xml
     assert float(box_iou(found["boxes"][:1], truth)[0, 0]) >= 0.7
