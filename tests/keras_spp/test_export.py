@@ -9,108 +9,26 @@ import subprocess
 import sys
 import threading
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from keras_spp.export import (
     OUTPUT_KEYS,
-    TFLiteClassifier,
     decode_image_batch,
     decode_image_bytes,
-    evaluate_tflite,
     export_saved_model,
     export_tflite,
     next_version,
 )
-from keras_spp.layers import SpatialPyramidPooling
-
-NUM_CLASSES = 3
-CLASS_NAMES = ["cat", "dog", "fish"]
-SIZES = [(48, 64), (71, 53)]  # two awkward sizes, both sides >= min_side
-SHORT_SIDE = 40  # serve_bytes resizes the shorter side to this
-
-
-class FeatureSizes(keras.layers.Layer):
-    """Valid size after a stack of valid convolutions: `(n - kernel) // stride + 1` per conv."""
-
-    def __init__(self, convs, **kwargs):
-        super().__init__(**kwargs)
-        self.convs = [tuple(c) for c in convs]
-
-    def call(self, sizes):
-        for kernel, stride in self.convs:
-            sizes = (sizes - kernel) // stride + 1
-        return sizes
-
-
-def tiny_classifiers(seed=0):
-    """(model, padded twin sharing its layers): raw 0..255 (B, H, W, 3) -> softmax over 3 classes."""
-    keras.utils.set_random_seed(seed)
-    layers = [
-        keras.layers.Rescaling(1 / 127.5, offset=-1),
-        keras.layers.Conv2D(8, 3, strides=2, activation="relu"),
-        keras.layers.Conv2D(16, 3, activation="relu"),  # 1152 weights: enough for dynamic-range quantization
-    ]
-    spp = SpatialPyramidPooling((4, 2, 1))
-    head = keras.layers.Dense(
-        NUM_CLASSES, activation="softmax", kernel_initializer=keras.initializers.RandomNormal(0, 1)
-    )
-    images = keras.Input((None, None, 3), name="images")
-    x = images
-    for layer in layers:
-        x = layer(x)
-    model = keras.Model(images, head(spp(x)))
-    sizes = keras.Input((2,), dtype="int32", name="image_sizes")
-    x = images
-    for layer in layers:
-        x = layer(x)
-    padded = keras.Model(
-        {"images": images, "image_sizes": sizes}, head(spp(x, sizes=FeatureSizes([(3, 2), (3, 1)])(sizes)))
-    )
-    return model, padded
-
-
-def smooth_image(rng, height, width):
-    """A smooth random RGB image, uint8 (height, width, 3): JPEG keeps it nearly intact."""
-    coarse = rng.uniform(0, 255, (1, 6, 6, 3)).astype("float32")
-    return tf.cast(tf.image.resize(coarse, (height, width))[0], tf.uint8).numpy()
-
-
-def resized_outside(encoded, short_side):
-    """Reference decode written apart from the library: TF decode, then the documented resize rule."""
-    image = tf.cast(tf.io.decode_image(encoded, channels=3, expand_animations=False), tf.float32)
-    height, width = image.shape[:2]
-    scale = short_side / min(height, width)
-    target = (max(1, round(height * scale)), max(1, round(width * scale)))
-    return tf.image.resize(image, target, method="bilinear", antialias=True).numpy()
-
-
-@pytest.fixture(scope="module")
-def classifiers():
-    return tiny_classifiers()
-
-
-@pytest.fixture(scope="module")
-def exported(classifiers, tmp_path_factory):
-    model, padded = classifiers
-    base = tmp_path_factory.mktemp("serving") / "tiny"
-    path = export_saved_model(
-        model, base, padded_model=padded, class_names=CLASS_NAMES, top_k=2, image_size=SHORT_SIDE, max_side=256
-    )
-    return path, tf.saved_model.load(path)
-
-
-@pytest.fixture(scope="module")
-def encoded_images():
-    rng = np.random.default_rng(1)
-    shapes = [(60, 90), (120, 80), (50, 50), (97, 61)]
-    jpegs = [tf.io.encode_jpeg(smooth_image(rng, *s), quality=95).numpy() for s in shapes]
-    pngs = [tf.io.encode_png(smooth_image(rng, *s)).numpy() for s in shapes[:2]]
-    gray = tf.io.encode_png(smooth_image(rng, 70, 45)[..., :1]).numpy()
-    rgba_pixels = np.concatenate([smooth_image(rng, 44, 66), np.full((44, 66, 1), 7, np.uint8)], axis=-1)
-    return {"jpegs": jpegs, "pngs": pngs, "gray": gray, "rgba": tf.io.encode_png(rgba_pixels).numpy()}
+from tests.keras_spp.export_models import (
+    CLASS_NAMES,
+    NUM_CLASSES,
+    SHORT_SIDE,
+    SIZES,
+    resized_outside,
+    tiny_classifiers,
+)
 
 
 def test_versioned_layout_and_saved_model_cli(exported):
@@ -313,96 +231,6 @@ def test_eight_threads_of_mixed_sizes_equal_single_thread(exported, encoded_imag
     assert len(results) == 200
     for (thread, i), got in results.items():
         np.testing.assert_allclose(got, expected[(i + thread) % 25], rtol=1e-6, atol=1e-7)
-
-
-def test_tflite_float_parity_at_two_sizes(classifiers, tmp_path):
-    model, _ = classifiers
-    report = export_tflite(model, tmp_path / "tiny.tflite")
-    assert report["quantize"] == "none" and report["size_bytes"] == os.path.getsize(tmp_path / "tiny.tflite")
-    assert report["probe_max_abs_diff"] < 1e-5  # export_tflite ran the file once in LiteRT
-    from ai_edge_litert.interpreter import Interpreter
-
-    interpreter = Interpreter(model_path=str(tmp_path / "tiny.tflite"))
-    assert interpreter.get_signature_list() == {"serving_default": {"inputs": ["images"], "outputs": ["probabilities"]}}
-    assert interpreter.get_input_details()[0]["shape_signature"].tolist() == [-1, -1, -1, 3]
-    classifier = TFLiteClassifier(tmp_path / "tiny.tflite")
-    rng = np.random.default_rng(4)
-    for height, width in SIZES:
-        images = rng.uniform(0, 255, (2, height, width, 3)).astype("float32")
-        np.testing.assert_allclose(classifier(images), model.predict(images, verbose=0), rtol=1e-4, atol=1e-5)
-
-
-# Stated tolerance: on 24 images of random sizes, the quantized file picks the Keras top-1 class on at
-# least this fraction of them (a random tiny network has small margins; trained models do better).
-TOP1_AGREEMENT = {"float16": 0.95, "dynamic": 0.95, "int8": 0.85}
-
-
-@pytest.mark.parametrize("quantize", ["float16", "dynamic", "int8"])
-def test_quantized_tflite_top1_within_tolerance(classifiers, tmp_path, quantize):
-    model, _ = classifiers
-    rng = np.random.default_rng(5)
-    sizes = [(int(rng.integers(32, 80)), int(rng.integers(32, 80))) for _ in range(40)]
-    images = [smooth_image(rng, *s).astype("float32") for s in sizes]
-    calibration = images[:16] if quantize == "int8" else None
-    float_size = export_tflite(model, tmp_path / "float.tflite")["size_bytes"]
-    report = export_tflite(model, tmp_path / f"{quantize}.tflite", quantize=quantize, representative_images=calibration)
-    assert report["size_bytes"] < float_size
-    result = evaluate_tflite(model, report["path"], images[16:])
-    assert result["images"] == 24
-    assert result["top1_agreement"] >= TOP1_AGREEMENT[quantize], result
-
-
-def test_zoo_tiny_config_saved_model_matches_keras(tmp_path):
-    zoo = pytest.importorskip("zoo")
-    model = zoo.load("zf5_spp", num_classes=3, fc_units=16)
-    min_side = zoo.get_metadata("zf5_spp")["min_input_size"]
-    path = export_saved_model(
-        model, tmp_path, padded_model=zoo.padded_model(model), image_size=64, min_side=min_side, max_side=512
-    )
-    # Every weight is stored once: the version folder is about the size of the weights file, not twice it.
-    model.save_weights(str(tmp_path / "tiny.weights.h5"))
-    folder_bytes = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(path) for f in files)
-    assert folder_bytes <= 1.1 * os.path.getsize(tmp_path / "tiny.weights.h5")
-    signatures = tf.saved_model.load(path).signatures
-    rng = np.random.default_rng(6)
-    for height, width in SIZES:
-        images = rng.uniform(0, 255, (2, height, width, 3)).astype("float32")
-        served = signatures["serving_default"](images=tf.constant(images))["probabilities"].numpy()
-        np.testing.assert_allclose(served, model.predict(images, verbose=0), rtol=1e-4, atol=1e-6)
-    encoded = [
-        tf.io.encode_jpeg(smooth_image(rng, h, w), quality=95).numpy() for h, w in ((64, 96), (120, 64), (80, 81))
-    ]
-    served = signatures["serve_bytes"](image_bytes=tf.constant(encoded))["probabilities"].numpy()
-    for i, image in enumerate(encoded):
-        expected = model.predict(resized_outside(image, 64)[np.newaxis], verbose=0)[0]
-        np.testing.assert_allclose(served[i], expected, rtol=1e-4, atol=1e-6, err_msg=f"image {i}")
-
-
-def test_zoo_tiny_config_tflite_matches_keras(tmp_path):
-    zoo = pytest.importorskip("zoo")
-    model = zoo.load("zf5_spp", num_classes=3, fc_units=16)
-    classifier = TFLiteClassifier(export_tflite(model, tmp_path / "zf5_spp.tflite")["path"])
-    rng = np.random.default_rng(7)
-    for height, width in SIZES:
-        images = rng.uniform(0, 255, (1, height, width, 3)).astype("float32")
-        np.testing.assert_allclose(classifier(images), model.predict(images, verbose=0), rtol=1e-4, atol=1e-5)
-
-
-def test_zoo_tiny_config_int8_tflite_top1_within_tolerance(tmp_path):
-    """zf5's ceil-mode pools pad with the data's min, so calibration ranges stay sane and XNNPACK runs it."""
-    zoo = pytest.importorskip("zoo")
-    pytest.importorskip("ai_edge_litert")
-    keras.utils.set_random_seed(1)
-    model = zoo.load("zf5_spp", num_classes=3, fc_units=16)
-    fc8 = model.get_layer("fc8")  # random weights give probabilities within 0.01 of 1/3: widen the margins
-    fc8.set_weights([fc8.get_weights()[0] * 30.0, fc8.get_weights()[1]])
-    rng = np.random.default_rng(8)
-    sizes = [(int(rng.integers(64, 112)), int(rng.integers(64, 112))) for _ in range(32)]
-    images = [smooth_image(rng, *s).astype("float32") for s in sizes]
-    report = export_tflite(model, tmp_path / "zf5_spp.int8.tflite", quantize="int8", representative_images=images[:8])
-    result = evaluate_tflite(model, TFLiteClassifier(report["path"]), images[8:])  # LiteRT, XNNPACK on
-    assert result["images"] == 24
-    assert result["top1_agreement"] >= TOP1_AGREEMENT["int8"], result
 
 
 def test_bad_arguments_are_refused_quoting_the_value(classifiers, tmp_path):

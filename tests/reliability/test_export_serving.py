@@ -14,7 +14,7 @@ import pytest
 import tensorflow as tf
 
 from keras_spp.export import export_saved_model, remove_stale_temp_folders
-from tests.keras_spp.test_export import smooth_image, tiny_classifiers
+from tests.keras_spp.export_models import smooth_image, tiny_classifiers
 
 MIN_SIDE, MAX_SIDE = 32, 256
 

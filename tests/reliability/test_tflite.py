@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from keras_spp.export import TFLiteClassifier, export_tflite
-from tests.keras_spp.test_export import tiny_classifiers
+from tests.keras_spp.export_models import tiny_classifiers
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """`keras-spp export`: versioned SavedModels and TFLite files (with their report) from a zoo name.
 
-Most tests swap `zoo` for a stand-in serving the tiny classifiers of tests/keras_spp/test_export.py, so
+Most tests swap `zoo` for a stand-in serving the tiny classifiers of tests/keras_spp/export_models.py, so
 they check the command itself quickly; one test goes through the real zoo with a tiny configuration.
 """
 
@@ -14,7 +14,7 @@ import pytest
 import tensorflow as tf
 
 from tests.harness import run_export_test
-from tests.keras_spp.test_export import CLASS_NAMES, smooth_image, tiny_classifiers
+from tests.keras_spp.export_models import CLASS_NAMES, smooth_image, tiny_classifiers
 from training import cli
 
 
