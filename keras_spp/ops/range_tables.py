@@ -11,7 +11,8 @@
 
 All tables of a batch are flattened into one `(rows, C)` matrix whose last row is zeros, so one `gather`
 reads any set of rectangles, and a padded (unused) rectangle reads zeros by pointing at that row. Only
-slice, maximum, cumsum, pad, concat, reshape and integer arithmetic: TFLite builtins, dynamic sizes.
+slice, maximum, transpose, cumsum, pad, concat, reshape and integer arithmetic: TFLite builtins, dynamic
+sizes.
 """
 
 import tensorflow as tf
@@ -25,11 +26,13 @@ def table_depth(length, cap):
     return longest.bit_length() - 1
 
 
-def max_tables(x, depth_h, depth_w, cap_h, cap_w):
+def max_tables(x, depth_h, depth_w, cap_h, cap_w, total_rows=None):
     """Sparse tables of `x` `(B, H, W, C)` for `kh <= depth_h`, `kw <= depth_w`, flattened.
 
-    The row tables (`kh = 0 .. depth_h`) are stacked along the rows first, so each column doubling is one
-    op for all of them: `depth_h + depth_w` doublings build all `(depth_h + 1) * (depth_w + 1)` tables.
+    Every doubling runs along the leading axis, where a slice is a view and not a copy: the map is
+    transposed to `(H, B, W, C)` for the row doublings (`kh = 0 .. depth_h`), their stack to
+    `(W, B, rows, C)` for the column doublings, each of which then serves all row tables at once:
+    `depth_h + depth_w` doublings build all `(depth_h + 1) * (depth_w + 1)` tables.
 
     Args:
         x: `(B, H, W, C)` channels_last map.
@@ -37,34 +40,42 @@ def max_tables(x, depth_h, depth_w, cap_h, cap_w):
         cap_h, cap_w: int32 scalars, the longest rectangle side that will be read: tables with
             `2**k > cap` are cut to one row/column (their values are never read), so a deep static
             depth costs almost nothing on small maps.
+        total_rows: optional function of the int32 rows needed (the tables and a zero row), giving as
+            many or more (e.g. rounded up, so that XLA sees fewer shapes).
 
     Returns:
-        `(flat, layout)`: `flat` `(B * N + 1, C)`, every table of every image and a final zero row;
-        `layout` a dict of int32 tensors: `row_offsets` `(depth_h + 1,)` first row of each kh table in the
-        stack of row tables, `col_offsets` `(depth_w + 1,)` start of each kw block within an image's `N`
-        rows, `cols` `(depth_w + 1,)` width of each kw table, `per_image` the scalar `N`.
+        `(flat, layout)`: `flat` `(N, C)`, the tables of all images, then zero rows (at least one, so the
+        last row is zeros). Table `(kh, kw)` of image `b` holds cell `(y, x)` at row
+        `col_offsets[kw] + x * col_stride + b * image_stride + row_offsets[kh] + y`; `layout` is the dict
+        of those int32 tensors (`row_offsets` `(depth_h + 1,)`, `col_offsets` `(depth_w + 1,)`, scalars
+        `col_stride` and `image_stride`).
     """
     shape = tf.shape(x)
     rows = _table_lengths(shape[1], depth_h, cap_h)
     cols = _table_lengths(shape[2], depth_w, cap_w)
-    row_tables = [x]
+    row_tables = [tf.transpose(x, (1, 0, 2, 3))]  # (H, B, W, C)
     for kh in range(1, depth_h + 1):
-        row_tables.append(_doubled(row_tables[-1], 1, 2 ** (kh - 1), rows[kh - 1], rows[kh]))
-    table = tf.concat(row_tables, axis=1) if depth_h else x  # (B, sum(rows), W, C)
+        row_tables.append(_doubled(row_tables[-1], 2 ** (kh - 1), rows[kh - 1], rows[kh]))
+    table = tf.concat(row_tables, axis=0) if depth_h else row_tables[0]  # (sum(rows), B, W, C)
+    table = tf.transpose(table, (2, 1, 0, 3))  # (W, B, sum(rows), C)
     pieces = [table]
     for kw in range(1, depth_w + 1):
-        table = _doubled(table, 2, 2 ** (kw - 1), cols[kw - 1], cols[kw])
+        table = _doubled(table, 2 ** (kw - 1), cols[kw - 1], cols[kw])
         pieces.append(table)
     rows, cols = tf.stack(rows), tf.stack(cols)
     stacked_rows = tf.reduce_sum(rows)
+    col_stride = shape[0] * stacked_rows
+    tables = col_stride * tf.reduce_sum(cols)
+    zeros = 1 if total_rows is None else total_rows(tables + 1) - tables
     layout = {
         "row_offsets": tf.cumsum(rows, exclusive=True),
-        "col_offsets": tf.cumsum(stacked_rows * cols, exclusive=True),
-        "cols": cols,
-        "per_image": stacked_rows * tf.reduce_sum(cols),
+        "col_offsets": tf.cumsum(col_stride * cols, exclusive=True),
+        "col_stride": col_stride,
+        "image_stride": stacked_rows,
     }
-    flat = [tf.reshape(piece, (shape[0], -1, shape[3])) for piece in pieces]
-    return _flatten_with_zero_row(tf.concat(flat, axis=1) if depth_w else flat[0], x.dtype), layout
+    flat = [tf.reshape(piece, (-1, shape[3])) for piece in pieces]
+    flat.append(tf.zeros(tf.stack([zeros, shape[3]]), x.dtype))
+    return tf.concat(flat, axis=0), layout
 
 
 def max_table_corners(starts_y, ends_y, starts_x, ends_x, layout, depth_h, depth_w, image_index):
@@ -73,23 +84,25 @@ def max_table_corners(starts_y, ends_y, starts_x, ends_x, layout, depth_h, depth
     `starts_y`/`ends_y` broadcast against `starts_x`/`ends_x` (e.g. `(B, R, n, 1)` and `(B, R, 1, n)`);
     `image_index` broadcasts too (`(B, 1, 1, 1)`). Returns int32 of the broadcast shape + `(4,)`.
     """
-    kh = _floor_log2(ends_y - starts_y, depth_h)
-    kw = _floor_log2(ends_x - starts_x, depth_w)
-    stack_row = tf.gather(layout["row_offsets"], kh)
+    kh = floor_log2(ends_y - starts_y, depth_h)
+    kw = floor_log2(ends_x - starts_x, depth_w)
+    stack_row = tf.gather(layout["row_offsets"], kh) + image_index * layout["image_stride"]
     top, bottom = stack_row + starts_y, stack_row + ends_y - _power_of_two(kh, depth_h)
     left, right = starts_x, ends_x - _power_of_two(kw, depth_w)
-    base = image_index * layout["per_image"] + tf.gather(layout["col_offsets"], kw)
-    width = tf.gather(layout["cols"], kw)
-    corners = [base + y * width + x for y in (top, bottom) for x in (left, right)]
+    base = tf.gather(layout["col_offsets"], kw)
+    corners = [base + x * layout["col_stride"] + y for y in (top, bottom) for x in (left, right)]
     return tf.stack(corners, axis=-1)
 
 
-def sum_table(x):
-    """Integral images of `x` `(B, H, W, C)`, flattened: `(B * (H + 1) * (W + 1) + 1, C)`, zero last row."""
+def sum_table(x, total_rows=None):
+    """Integral images of `x` `(B, H, W, C)`, flattened: `(B * (H + 1) * (W + 1) + 1, C)`, zero last row.
+
+    total_rows: optional function of the int32 rows needed, giving as many or more (zero rows added).
+    """
     integral = tf.cumsum(tf.cumsum(x, axis=1), axis=2)
     integral = tf.pad(integral, [[0, 0], [1, 0], [1, 0], [0, 0]])
     shape = tf.shape(integral)
-    return _flatten_with_zero_row(tf.reshape(integral, (shape[0], -1, shape[3])), x.dtype)
+    return _flatten_with_zero_row(tf.reshape(integral, (shape[0], -1, shape[3])), x.dtype, total_rows)
 
 
 def sum_table_corners(starts_y, ends_y, starts_x, ends_x, height, width, image_index):
@@ -110,18 +123,13 @@ def _table_lengths(length, depth, cap):
     return lengths
 
 
-def _doubled(table, axis, shift, length, new_length):
-    """Table `k + 1` from table `k` along `axis`: max of its first `new_length` cells and of those `shift` on."""
+def _doubled(table, shift, length, new_length):
+    """Table `k + 1` from table `k` along axis 0: max of its first `new_length` cells and of those `shift` on."""
     begin = tf.minimum(shift, length - new_length)  # == shift for a table that is read; in range otherwise
-    size = [-1, -1, -1, -1]
-    size[axis] = new_length
-    start = [0, 0, 0, 0]
-    head = tf.slice(table, start, tf.stack(size))
-    start[axis] = begin
-    return tf.maximum(head, tf.slice(table, tf.stack(start), tf.stack(size)))
+    return tf.maximum(table[:new_length], table[begin : begin + new_length])
 
 
-def _floor_log2(lengths, depth):
+def floor_log2(lengths, depth):
     """`floor(log2(lengths))` for int32 lengths >= 1, capped at `depth`: a count of powers of two <= length."""
     if depth == 0:
         return tf.zeros_like(lengths)
@@ -134,8 +142,9 @@ def _power_of_two(k, depth):
     return tf.gather(tf.constant([2**j for j in range(depth + 1)], tf.int32), k)
 
 
-def _flatten_with_zero_row(tables, dtype):
-    """`(B, N, C)` -> `(B * N + 1, C)`: the images one after another, then a row of zeros."""
+def _flatten_with_zero_row(tables, dtype, total_rows=None):
+    """`(B, N, C)` -> `(B * N + 1, C)`: the images one after another, then a row of zeros (or more rows)."""
     channels = tf.shape(tables)[2]
     flat = tf.reshape(tables, (-1, channels))
-    return tf.concat([flat, tf.zeros((1, channels), dtype)], axis=0)
+    zeros = 1 if total_rows is None else total_rows(tf.shape(flat)[0] + 1) - tf.shape(flat)[0]
+    return tf.concat([flat, tf.zeros(tf.stack([zeros, channels]), dtype)], axis=0)
