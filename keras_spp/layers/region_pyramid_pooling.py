@@ -21,6 +21,9 @@ class RegionPyramidPooling(keras.layers.Layer):
         levels: bins per side of each level, default `(6, 3, 2, 1)` (the paper's 50-bin pyramid).
         pooling: `"max"` (the paper) or `"avg"`.
         data_format: `"channels_last"`, `"channels_first"` or None (Keras' image data format).
+        jit_compile: True: each bin's table rows are gathered and combined in one XLA-compiled kernel
+            (`keras_spp.ops.region_pyramid_pool`): several times faster on CPU, the same numbers, one XLA
+            compile per bucket of sizes. Leave False in a model exported to TFLite.
 
     Call arguments:
         features: `(B, H, W, C)` (or `(B, C, H, W)`), H and W may be None.
@@ -39,15 +42,20 @@ class RegionPyramidPooling(keras.layers.Layer):
     (None, None, 12800)
     """
 
-    def __init__(self, levels=(6, 3, 2, 1), pooling="max", data_format=None, **kwargs):
+    def __init__(self, levels=(6, 3, 2, 1), pooling="max", data_format=None, jit_compile=False, **kwargs):
         kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
         self.levels = validate_levels(levels)
         self.pooling = validate_pooling(pooling)
         self.data_format = validate_data_format(data_format)
+        if not isinstance(jit_compile, bool):
+            raise ValueError(f"`jit_compile` must be True or False. Received: jit_compile={jit_compile!r}")
+        self.jit_compile = jit_compile
 
     def call(self, features, windows, counts=None):
-        return region_pyramid_pool(features, windows, self.levels, self.pooling, counts, self.data_format)
+        return region_pyramid_pool(
+            features, windows, self.levels, self.pooling, counts, self.data_format, self.jit_compile
+        )
 
     def compute_output_shape(self, features_shape, windows_shape, counts_shape=None):
         if len(features_shape) != 4:
@@ -60,5 +68,12 @@ class RegionPyramidPooling(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"levels": list(self.levels), "pooling": self.pooling, "data_format": self.data_format})
+        config.update(
+            {
+                "levels": list(self.levels),
+                "pooling": self.pooling,
+                "data_format": self.data_format,
+                "jit_compile": self.jit_compile,
+            }
+        )
         return config

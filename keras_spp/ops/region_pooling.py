@@ -10,9 +10,15 @@ and window count):
   of four gathered rows, whatever its size: 50 bins x 4 rows per window for the paper's pyramid, one
   gather and one reduction for all windows and levels, already in the output order (no concat).
   (Reading levels 3, 2, 1 from blocks of the 6x6 bins instead gathers fewer rows, 144, but measured
-  3-4x slower on CPU: a reduction over small middle axes plus a concat cost more than 56 more rows.)
-  Memory: the tables hold about `log2(h) * log2(w)` shrinking copies of the map, `h x w` the longest
-  window (20-25 maps for a whole 688-scale map, 55 MB at 42x56x256).
+  3-4x slower on CPU: reductions over small middle axes cost more than 56 more rows; in XLA the block
+  reductions alone took 4x the fused 36-bin gather.) Memory: the tables hold about `log2(h) * log2(w)` shrinking copies of the map, `h x w`
+  the longest window (20-25 maps for a whole 688-scale map, 55 MB at 42x56x256).
+* `jit_compile=True` (max and avg): the gather and its reduction run as one XLA kernel
+  (`corner_gather`), the max one with its index arithmetic too, so the gathered rows stay in the
+  cache: 3-4x faster on CPU (2,000 windows on the 688-scale map: 2-3x a copy of the output instead of
+  8-10x, `benchmarks/detection_speed.py`). The numbers are the same; XLA compiles once per bucket of
+  window counts and table sizes (seconds), so it pays where sizes repeat (a benchmark, a server, a
+  dataset at fixed scales). TFLite export needs the default (TensorFlow's builtin-op kernels).
 * avg: an integral image (`range_tables.sum_table`) of the map minus its per-channel mean: every bin a
   signed sum of four gathered rows, divided by its area. float32 error grows with the map: about 1e-5
   of the values on a 75x208 map (tested). A map holding NaN or inf takes an exact path instead (finite
@@ -24,6 +30,7 @@ as zeros at no cost.
 
 import tensorflow as tf
 
+from keras_spp.ops.corner_gather import bucket_size, gather_corner_max, gather_corner_sum, in_buckets
 from keras_spp.ops.pyramid_bins import pyramid_bins, validate_data_format, validate_levels, validate_pooling
 from keras_spp.ops.range_tables import (
     max_table_corners,
@@ -38,7 +45,9 @@ from keras_spp.ops.range_tables import (
 DEFAULT_TABLE_DEPTH = 11
 
 
-def region_pyramid_pool(x, windows, levels=(6, 3, 2, 1), pooling="max", counts=None, data_format=None):
+def region_pyramid_pool(
+    x, windows, levels=(6, 3, 2, 1), pooling="max", counts=None, data_format=None, jit_compile=False
+):
     """Pools every window of a feature map with a spatial pyramid, as SPP-net's detector does.
 
     Args:
@@ -51,6 +60,9 @@ def region_pyramid_pool(x, windows, levels=(6, 3, 2, 1), pooling="max", counts=N
         counts: optional int `(B,)`: image `b` uses its first `counts[b]` windows; the rest are padding
             and their outputs are zeros. None: every window is used.
         data_format: `"channels_last"`, `"channels_first"` or None (Keras' image data format).
+        jit_compile: True: gather and combine each bin's four table rows in one XLA-compiled kernel
+            (`corner_gather`): 3-4x faster on CPU, the same numbers; XLA compiles once per bucket of
+            window counts and table sizes (seconds each). Keep False in a model exported to TFLite.
 
     Returns:
         `(B, R, C * sum(n * n for n in levels))` in the input dtype; each row is what
@@ -92,9 +104,9 @@ def region_pyramid_pool(x, windows, levels=(6, 3, 2, 1), pooling="max", counts=N
     y1 = tf.maximum(tf.clip_by_value(y1, 0, height - 1), y0)
     box = (y0, y1 - y0 + 1, x0, x1 - x0 + 1)
     if pooling == "max":
-        pooled = _max_pyramid(x, box, valid, levels)
+        pooled = _max_pyramid(x, box, valid, levels, jit_compile)
     else:
-        pooled = _avg_pyramid(x, box, valid, levels)
+        pooled = _avg_pyramid(x, box, valid, levels, jit_compile)
     units = -1 if x.shape[3] is None else x.shape[3] * pyramid_bins(levels)
     return tf.reshape(pooled, (tf.shape(windows)[0], tf.shape(windows)[1], units))  # a static last axis
 
@@ -109,7 +121,7 @@ def window_bins(start, length, n):
     return start + (i * length) // n, start + ((i + 1) * length + n - 1) // n
 
 
-def _max_pyramid(x, box, valid, levels):
+def _max_pyramid(x, box, valid, levels, jit_compile):
     """Max pooling: every bin of every level the max of four sparse-table rows, in one gather."""
     y0, h, x0, w = box
     depth_h, depth_w = _depth(x.shape[1]), _depth(x.shape[2])
@@ -120,30 +132,41 @@ def _max_pyramid(x, box, valid, levels):
         message=f"A window is longer than the sparse table covers (DEFAULT_TABLE_DEPTH={DEFAULT_TABLE_DEPTH})",
     )
     with tf.control_dependencies([check]):
-        flat, layout = max_tables(x, depth_h, depth_w, cap_h, cap_w)
-    image = tf.reshape(tf.range(tf.shape(y0)[0]), (-1, 1, 1, 1))
+        flat, layout = max_tables(x, depth_h, depth_w, cap_h, cap_w, bucket_size if jit_compile else None)
+
+    def unfused():
+        image = tf.reshape(tf.range(tf.shape(y0)[0]), (-1, 1, 1, 1))
+        pooled = _max_bins(flat, layout, box, image, valid, levels, depth_h, depth_w)
+        return tf.reshape(pooled, (tf.shape(pooled)[0], tf.shape(pooled)[1], -1))
+
+    if not jit_compile:
+        return unfused()
+    # indices, gather and max in one XLA kernel, on all windows padded to a bucket. XLA's CPU max may drop
+    # a NaN (its fast min/max), so a map holding NaN takes TensorFlow's kernels.
+    return tf.cond(
+        tf.reduce_any(tf.math.is_nan(x)),
+        unfused,
+        lambda: in_buckets(_max_kernel, flat, layout, box, valid, levels, depth_h, depth_w),
+    )
+
+
+def _max_bins(flat, layout, box, image, valid, levels, depth_h, depth_w):
+    """`(B, R, bins, C)`: each bin the max of the four table rows at its corners; `image` `(B or 1, R or 1, 1, 1)`."""
+    y0, h, x0, w = box
     indices = []
     for n in levels:
         ys, ye = window_bins(y0, h, n)
         xs, xe = window_bins(x0, w, n)
-        corners = max_table_corners(
-            tf.expand_dims(ys, 3),
-            tf.expand_dims(ye, 3),
-            tf.expand_dims(xs, 2),
-            tf.expand_dims(xe, 2),
-            layout,
-            depth_h,
-            depth_w,
-            image,
-        )
+        ys, ye, xs, xe = tf.expand_dims(ys, 3), tf.expand_dims(ye, 3), tf.expand_dims(xs, 2), tf.expand_dims(xe, 2)
+        corners = max_table_corners(ys, ye, xs, xe, layout, depth_h, depth_w, image)
         indices.append(_corners_first(corners, n))
-    # (B, R, 4, bins, C): reducing over the corner axis reads contiguous bins x channels blocks (3x faster
-    # on CPU than reducing a (B, R, bins, 4, C) gather over its fourth axis)
-    pooled = tf.reduce_max(tf.gather(flat, _padding_to_zero_row(tf.concat(indices, 3), valid, flat)), axis=2)
-    return tf.reshape(pooled, (tf.shape(pooled)[0], tf.shape(pooled)[1], -1))
+    return gather_corner_max(flat, _padding_to_zero_row(tf.concat(indices, 3), valid, flat))
 
 
-def _avg_pyramid(x, box, valid, levels):
+_max_kernel = tf.function(_max_bins, jit_compile=True)
+
+
+def _avg_pyramid(x, box, valid, levels, jit_compile):
     """Average pooling: every bin a signed sum of four integral-image rows, divided by its area."""
     y0, h, x0, w = box
     dtype = x.dtype
@@ -163,9 +186,8 @@ def _avg_pyramid(x, box, valid, levels):
     area = tf.expand_dims(tf.cast(tf.concat(areas, axis=2), compute), 3)
 
     def bin_sums(values):
-        flat = sum_table(values)
-        corners = tf.gather(flat, _padding_to_zero_row(indices, valid, flat))  # (B, R, 4, bins, C)
-        return (corners[:, :, 0] - corners[:, :, 1]) - (corners[:, :, 2] - corners[:, :, 3])
+        flat = sum_table(values, bucket_size if jit_compile else None)
+        return gather_corner_sum(flat, _padding_to_zero_row(indices, valid, flat), jit_compile)  # (B, R, bins, C)
 
     def finite():
         # The integral image of the map minus its per-channel mean: float32 partial sums then stay near
@@ -205,21 +227,6 @@ def _padding_to_zero_row(indices, valid, flat):
     if valid is None:
         return indices
     return tf.where(tf.reshape(valid, (tf.shape(valid)[0], tf.shape(valid)[1], 1, 1)), indices, tf.shape(flat)[0] - 1)
-
-
-def _coarser(finer, n, m):
-    """`(B, R, n*n, C)` bins of n a side -> `(B, R, m*m, C)`: max over each `q x q` block, `q = n // m`."""
-    shape = tf.shape(finer)
-    q = n // m
-    blocks = tf.reshape(finer, (shape[0], shape[1], m, q, m, q, shape[3]))
-    return tf.reshape(tf.reduce_max(blocks, axis=(3, 5)), (shape[0], shape[1], m * m, shape[3]))
-
-
-def _concat_levels(pooled, levels):
-    """Per-level `(B, R, n*n, C)` -> `(B, R, C * sum n*n)`: levels in order, bins row-major, channels fastest."""
-    shape = tf.shape(pooled[0])
-    flat = [tf.reshape(p, (shape[0], shape[1], -1)) for p in pooled]
-    return flat[0] if len(flat) == 1 else tf.concat(flat, axis=-1)
 
 
 def _checked_windows(x, windows, counts):

@@ -49,14 +49,19 @@ def test_symbolic_shapes_and_compute_output_shape():
 
 
 def test_config_keeps_every_argument():
-    layer = RegionPyramidPooling(levels=[4, 1], pooling="average", data_format="channels_first", name="rpp")
+    layer = RegionPyramidPooling(
+        levels=[4, 1], pooling="average", data_format="channels_first", jit_compile=True, name="rpp"
+    )
     config = layer.get_config()
     assert config["levels"] == [4, 1] and config["pooling"] == "avg" and config["data_format"] == "channels_first"
+    assert config["jit_compile"] is True
     clone = RegionPyramidPooling.from_config(config)
     assert clone.get_config() == config
 
 
-@pytest.mark.parametrize("kwargs", [{"levels": []}, {"levels": (2, 0)}, {"pooling": "sum"}, {"data_format": "NCHW"}])
+@pytest.mark.parametrize(
+    "kwargs", [{"levels": []}, {"levels": (2, 0)}, {"pooling": "sum"}, {"data_format": "NCHW"}, {"jit_compile": "yes"}]
+)
 def test_bad_arguments_fail_at_construction(kwargs):
     (value,) = kwargs.values()
     with pytest.raises(ValueError, match=re.escape(repr(value))):
@@ -85,6 +90,16 @@ def test_counts_zero_the_padded_windows():
     result = RegionPyramidPooling((2, 1))(x, windows, counts=np.array([5, 2], "int32")).numpy()
     np.testing.assert_allclose(result[1, :2], expected(x[1:], windows[1:, :2], (2, 1))[0], rtol=1e-6)
     assert (result[1, 2:] == 0).all()
+
+
+def test_jit_compiled_layer_gives_the_same_numbers_in_a_model():
+    rng = np.random.default_rng(3)
+    x, windows = example(rng, 11, 14, 9, batch=2)
+    layer = RegionPyramidPooling(jit_compile=True)
+    np.testing.assert_array_equal(layer(x, windows).numpy(), RegionPyramidPooling()(x, windows).numpy())
+    features, boxes = keras.Input((None, None, x.shape[-1])), keras.Input((None, 4), dtype="int32")
+    model = keras.Model([features, boxes], layer(features, boxes))
+    np.testing.assert_allclose(model.predict([x, windows], verbose=0), expected(x, windows, (6, 3, 2, 1)), rtol=1e-6)
 
 
 def test_predict_does_not_retrace_for_new_sizes_or_counts():
