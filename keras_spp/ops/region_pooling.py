@@ -11,8 +11,9 @@ and window count):
   gather and one reduction for all windows and levels, already in the output order (no concat).
   (Reading levels 3, 2, 1 from blocks of the 6x6 bins instead gathers fewer rows, 144, but measured
   3-4x slower on CPU: reductions over small middle axes cost more than 56 more rows; in XLA the block
-  reductions alone took 4x the fused 36-bin gather.) Memory: the tables hold about `log2(h) * log2(w)` shrinking copies of the map, `h x w`
-  the longest window (20-25 maps for a whole 688-scale map, 55 MB at 42x56x256).
+  reductions alone took 4x the fused 36-bin gather.) Memory: the tables hold about
+  `log2(h) * log2(w)` shrinking copies of the map, `h x w` the longest window (20-25 maps for a whole
+  688-scale map, 55 MB at 42x56x256).
 * `jit_compile=True` (max and avg): the gather and its reduction run as one XLA kernel
   (`corner_gather`), the max one with its index arithmetic too, so the gathered rows stay in the
   cache: 3-4x faster on CPU (2,000 windows on the 688-scale map: 2-3x a copy of the output instead of
