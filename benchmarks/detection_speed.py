@@ -1,16 +1,17 @@
 """Speed claims of SPP-net's detection core (issue 12), as ratios measured in one run.
 
 Usage: .venv/bin/python benchmarks/detection_speed.py [--image ../shared/data/fruits/test/mixed_23.jpg]
-           [--windows 2000] [--rcnn-sample 64] [--repeats 5] [--weights zf5_spp.imagenette]
+           [--windows 2000] [--rcnn-sample 64] [--repeats 5] [--weights zf5_spp.imagenette] [--pooling-only]
 
 1. Conv stage, same ZF-5 backbone, same windows: SPP-net runs the conv layers once on the whole image
    (shorter side 688, or the five scales 480..1200) against R-CNN style (crop each window, warp it to
    224x224, run the conv layers on batches of crops). R-CNN is timed on a sample of windows and scaled
    up to all of them (the script says so). Goals: >= 100x at 1 scale, >= 20x at 5 scales. The FLOP
    ratio of the two is printed beside it.
-2. Region pooling of the windows on the 688-scale conv5 map: against a copy of the same output bytes
-   (goal: within 3x) and against a per-window loop of SpatialPyramidPooling on each crop (goal: >= 10x;
-   timed on a sample of windows and scaled up).
+2. Region pooling of the windows on the 688-scale conv5 map (`--pooling-only`: this table alone), with
+   `jit_compile=True` (one XLA kernel) and on TensorFlow's kernels (the TFLite path): against a copy of
+   the same output bytes (goal: within 3x) and against a per-window loop of SpatialPyramidPooling on each
+   crop (goal: >= 10x; timed on a sample of windows and scaled up).
 
 3. Whole detector per image without proposals (issue 13, `--detector`, default the `sppnet_zf5.fruits`
    preset): SPP-net (conv once at 688, pooling, fc head, NMS) against the R-CNN-style pipeline on the same
@@ -41,16 +42,22 @@ LEVELS = (6, 3, 2, 1)
 RCNN_SIDE = 224
 
 
-def median_seconds(fn, repeats, warmup=1):
-    """Median wall time of `fn()` (its result converted to NumPy, so the work has finished)."""
-    for _ in range(warmup):
+def median_seconds(fn, repeats):
+    """Median wall time of `fn()` (its result converted to NumPy, so the work has finished), after one call."""
+    return interleaved_medians({"fn": fn}, repeats)["fn"]
+
+
+def interleaved_medians(fns, repeats):
+    """Median wall time of each `fns[name]()`, timed in turns (a load that comes and goes hits all alike)."""
+    for fn in fns.values():
         _wait(fn())
-    times = []
+    times = {name: [] for name in fns}
     for _ in range(repeats):
-        start = time.perf_counter()
-        _wait(fn())
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            _wait(fn())
+            times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(t)) for name, t in times.items()}
 
 
 def _wait(result):
@@ -136,25 +143,35 @@ def time_rcnn_conv(backbone, image, boxes, sample, batch, repeats):
 
 
 def time_pooling_against_copy_and_loop(conv5, windows, loop_sample, repeats):
-    """`(pool s, copy s, per-window loop s scaled to all windows)` for `windows` (R, 4) on `conv5` (1, H, W, C)."""
+    """Seconds `{"pool", "jit", "copy", "loop"}` for `windows` (R, 4) on `conv5` (1, H, W, C), pool/jit/copy in turns.
+
+    copy: `DeepCopy` of a materialised tensor of the output's bytes into a new buffer, as the pooling writes.
+    """
     channels = conv5.shape[-1]
-    pool = tf.function(
-        lambda x, w: region_pyramid_pool(x, w, LEVELS),
-        input_signature=[tf.TensorSpec((1, None, None, channels)), tf.TensorSpec((1, None, 4), tf.int32)],
-    )
+    signature = [tf.TensorSpec((1, None, None, channels)), tf.TensorSpec((1, None, 4), tf.int32)]
+    pool = tf.function(lambda x, w: region_pyramid_pool(x, w, LEVELS), input_signature=signature)
+    jit = tf.function(lambda x, w: region_pyramid_pool(x, w, LEVELS, jit_compile=True), input_signature=signature)
     batch_windows = tf.constant(windows[np.newaxis].astype(np.int32))
     output = pool(conv5, batch_windows)
+    if not np.array_equal(np.asarray(jit(conv5, batch_windows)), np.asarray(output)):
+        raise AssertionError("jit_compile=True gave other numbers than TensorFlow's kernels")
     same_bytes = tf.ones_like(output)
     copy = tf.function(lambda x: tf.raw_ops.DeepCopy(x=x))
-    pool_s = median_seconds(lambda: pool(conv5, batch_windows), repeats)
-    copy_s = median_seconds(lambda: copy(same_bytes), repeats)
+    seconds = interleaved_medians(
+        {
+            "pool": lambda: pool(conv5, batch_windows),
+            "jit": lambda: jit(conv5, batch_windows),
+            "copy": lambda: copy(same_bytes),
+        },
+        repeats,
+    )
 
     def loop():  # what a user writes without region pooling: SPP on each crop, window by window
         crops = [conv5[:, y0 : y1 + 1, x0 : x1 + 1] for x0, y0, x1, y1 in windows[:loop_sample]]
         return [spatial_pyramid_pool(crop, LEVELS) for crop in crops]
 
-    loop_s = median_seconds(loop, max(1, repeats // 2)) * len(windows) / loop_sample
-    return pool_s, copy_s, loop_s
+    seconds["loop"] = median_seconds(loop, max(1, repeats // 2)) * len(windows) / loop_sample
+    return seconds
 
 
 def main():
@@ -167,6 +184,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--weights", default="zf5_spp.imagenette", help="a zoo name for the backbone")
     parser.add_argument("--detector", default="sppnet_zf5.fruits", help="detector for the pipeline table")
+    parser.add_argument("--pooling-repeats", type=int, default=15, help="turns of the region-pooling timing")
+    parser.add_argument("--pooling-only", action="store_true", help="only the region-pooling table")
     args = parser.parse_args()
 
     image = read_image(args.image)
@@ -180,6 +199,16 @@ def main():
         f"TF {tf.__version__}, {os.cpu_count()} CPUs, medians of {args.repeats}"
     )
 
+    pooling_table(args, one, image, boxes)
+    if args.pooling_only:
+        return
+    spp1, pool1, rcnn = conv_table(args, backbone, one, five, image, boxes)
+    detector = zoo.load(args.detector)
+    pipeline_table(detector, image, boxes, spp1, pool1, rcnn, args.repeats)
+
+
+def conv_table(args, backbone, one, five, image, boxes):
+    """Prints the conv-stage table; returns `(spp1, pool1, rcnn)` seconds for the pipeline table."""
     spp1 = time_spp_conv(one, image, one.scales, args.repeats)
     spp5 = time_spp_conv(five, image, five.scales, args.repeats)
     pool1 = time_spp_pooling(one, image, boxes, args.repeats)
@@ -205,22 +234,34 @@ def main():
     print(f"{'SPP-net conv + pooling, 1 scale':42} {spp1 + pool1:9.3f} {rcnn / (spp1 + pool1):9.1f}x")
     print(f"{'SPP-net conv + pooling, 5 scales':42} {spp5 + pool5:9.3f} {rcnn / (spp5 + pool5):9.1f}x")
 
+    return spp1, pool1, rcnn
+
+
+def pooling_table(args, one, image, boxes):
+    """Prints the region-pooling table: the 688-scale map, against a copy of the output and the loop."""
     conv5, (height, width) = one.conv_features(image, SINGLE_SCALE[0])
     factor = np.array([(width - 1) / (image.shape[1] - 1), (height - 1) / (image.shape[0] - 1)] * 2)
     windows = project_boxes(boxes * factor, one.stride, feature_size=conv5.shape[1:3])
-    pool_s, copy_s, loop_s = time_pooling_against_copy_and_loop(conv5, windows, args.loop_sample, args.repeats)
+    seconds = time_pooling_against_copy_and_loop(conv5, windows, args.loop_sample, args.pooling_repeats)
     megabytes = len(windows) * conv5.shape[-1] * sum(n * n for n in LEVELS) * 4 / 1e6
     print(
         f"\nregion pooling: {len(windows)} windows on the {conv5.shape[1]}x{conv5.shape[2]}x{conv5.shape[3]} "
-        f"688-scale map -> {megabytes:.0f} MB (loop timed on {args.loop_sample} windows, scaled up)"
+        f"688-scale map -> {megabytes:.0f} MB (medians of {args.pooling_repeats} in turns; loop timed on "
+        f"{args.loop_sample} windows, scaled up)"
     )
-    print(f"{'method':42} {'ms':>9} {'ratio':>9}  goal")
-    print(f"{'RegionPyramidPooling (one call)':42} {pool_s * 1e3:9.1f} {1:9.2f}x")
-    print(f"{'copy of the output bytes':42} {copy_s * 1e3:9.1f} {pool_s / copy_s:9.2f}x  pooling <= 3x the copy")
-    print(f"{'per-window SpatialPyramidPooling loop':42} {loop_s * 1e3:9.1f} {loop_s / pool_s:9.2f}x  >= 10x slower")
-
-    detector = zoo.load(args.detector)
-    pipeline_table(detector, image, boxes, spp1, pool1, rcnn, args.repeats)
+    rows = [
+        ("copy of the output bytes", "copy", ""),
+        ("RegionPyramidPooling, jit_compile=True", "jit", "  <= 3x"),
+        ("RegionPyramidPooling, TF kernels (TFLite)", "pool", ""),
+        (
+            "per-window SpatialPyramidPooling loop",
+            "loop",
+            f"  {seconds['loop'] / seconds['pool']:.0f}x TF kernels, >= 10x",
+        ),
+    ]
+    print(f"{'method':42} {'ms':>9} {'vs copy':>9}  goal")
+    for label, key, goal in rows:
+        print(f"{label:42} {seconds[key] * 1e3:9.1f} {seconds[key] / seconds['copy']:9.2f}x{goal}")
 
 
 def pipeline_table(detector, image, boxes, conv_s, pool_s, rcnn_conv_s, repeats):
