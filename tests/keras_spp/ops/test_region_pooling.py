@@ -103,13 +103,14 @@ def test_one_graph_serves_two_map_sizes_and_two_window_counts():
     assert pool.experimental_get_tracing_count() == 1
 
 
+@pytest.mark.parametrize("jit_compile", [False, True])
 @pytest.mark.parametrize("pooling", ["max", "avg"])
-def test_non_finite_values_reach_only_their_own_bins(pooling):
+def test_non_finite_values_reach_only_their_own_bins(pooling, jit_compile):
     x = np.arange(48, dtype="float32").reshape((1, 6, 8, 1))
     x[0, 1, 1, 0] = np.nan
     x[0, 4, 6, 0] = np.inf
     windows = np.array([[0, 0, 7, 5], [4, 3, 7, 5], [3, 0, 7, 2]], "int32")
-    result = region_pyramid_pool(x, windows[np.newaxis], (2, 1), pooling).numpy()[0]
+    result = region_pyramid_pool(x, windows[np.newaxis], (2, 1), pooling, jit_compile=jit_compile).numpy()[0]
     expected = reference_spp(crops(x[0], windows), (2, 1), pooling)
     np.testing.assert_array_equal(np.isnan(result), np.isnan(expected))
     np.testing.assert_allclose(result[~np.isnan(result)], expected[~np.isnan(expected)], rtol=1e-6)
