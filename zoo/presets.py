@@ -12,6 +12,8 @@ Metadata every preset has (torchvision's weights metadata, as data):
 - `recipe`: the commands that made the file and its metrics, in order (a list of strings).
 - `budget`: `{"epochs", "images_seen", "hours", "machine"}` (`hours` None when the run did not record it).
 - `samples` (optional): what the preset answers on the photos of samples/, checked by the tests.
+- `storage_note`: with `weights.storage_dtype` float16, the top-1 change measured against float32 (issue 11
+  allows float16 storage when it moves top-1 by less than 0.2 points).
 """
 
 import copy
@@ -86,6 +88,11 @@ class Preset:
         missing = [field for field in METADATA_FIELDS if field not in self.metadata]
         if missing:
             raise ValueError(f"Preset {name!r}: metadata lacks {missing}; required: {list(METADATA_FIELDS)}")
+        if weights["storage_dtype"] != "float32" and not self.metadata.get("storage_note"):
+            raise ValueError(
+                f"Preset {name!r}: a {weights['storage_dtype']} file needs metadata `storage_note`, the top-1 "
+                "change measured against the float32 weights. Received none"
+            )
         _check_metrics(name, self.metadata["metrics"])
         _check_recipe(name, self.metadata["recipe"])
         _check_budget(name, self.metadata["budget"])

@@ -33,14 +33,19 @@ def test_a_valid_entry_defaults_to_float32_storage():
     preset = Preset.from_dict("zf5_spp.x", ENTRY)
     preset.check_classifier()
     assert preset.weights["storage_dtype"] == "float32"
-    half = Preset.from_dict("zf5_spp.x", changed(lambda e: e["weights"].update(storage_dtype="float16")))
-    assert half.weights["storage_dtype"] == "float16"
+
+    def half(entry):
+        entry["weights"]["storage_dtype"] = "float16"
+        entry["metadata"]["storage_note"] = "top-1 0.0 points from the float32 file's"
+
+    assert Preset.from_dict("zf5_spp.x", changed(half)).weights["storage_dtype"] == "float16"
 
 
 @pytest.mark.parametrize(
     "change, message",
     [
         (lambda e: e["weights"].update(storage_dtype="float8"), r"storage_dtype.*'float8'"),
+        (lambda e: e["weights"].update(storage_dtype="float16"), "float16 file needs metadata `storage_note`"),
         (lambda e: e["metadata"].update(metrics={"top1": 0.5}), r"\{dataset: \{view: .* for 'top1': 0.5"),
         (lambda e: e["metadata"].update(metrics={}), r"\{dataset: \{view: .*Received: \{\}"),
         (lambda e: e["metadata"]["metrics"]["fruits"].update(full={"split": "val"}), r"\['fruits'\]\['full'\]"),

@@ -161,6 +161,7 @@ def test_a_float16_stored_preset_loads_to_float32_and_is_still_hash_checked(tiny
     record = weights.save_weights_file(model, tmp_path / "half.weights.h5", storage_dtype="float16")
     preset = preset_for(record["path"], model.count_params())
     preset["weights"]["storage_dtype"] = "float16"
+    preset["metadata"]["storage_note"] = "a test's"
     zoo.register_preset("zf5_spp.half-test", preset)
     try:
         loaded = zoo.load("zf5_spp.half-test")
