@@ -101,6 +101,7 @@ PRESETS = {
                 "images_seen": 188160,
                 "hours": None,
                 "machine": "2 shared CPU cores, float32",
+                "sizes": "128,112 then 144,112 (two runs of 10 epochs)",
                 "note": "two stages of 10 epochs x 147 steps x 64 images; the runs did not record their wall time",
             },
             "license": "Weights: Apache-2.0, as this project. Trained on Imagenette (ImageNet terms of use apply).",
