@@ -27,8 +27,8 @@ def get_metadata(name):
     `num_params` (of that config), `input_shape`, `min_input_size`, `feature_stride`,
     `receptive_field_size`, `receptive_field_offset` (feature cell `i` is centred on pixel
     `offset + stride * i`), `backbone_params`, `paper`, `presets` and `default_preset`. A preset adds its
-    metadata (`num_params`, `categories`, `input_sizes`, `metrics`, `recipe`, `license`, ...) and `weights`
-    (`path`, `url`, `sha256`, `file_size`).
+    metadata (`num_params`, `categories`, `input_sizes`, `metrics`, `recipe`, `budget`, `license`, ...;
+    schema: `zoo.presets`) and `weights` (`path`, `url`, `sha256`, `file_size`, `storage_dtype`).
 
     Example:
     >>> get_metadata("zf5_spp")["feature_stride"], get_metadata("zf5_spp.imagenette")["config"]["fc_units"]
@@ -110,10 +110,10 @@ def _load_preset(spec, preset, config):
     metadata = get_metadata(preset.name)
     metadata["config"].update(config)
     if num_classes == preset_classes:
-        load_weights_file(model, path, preset.weights["sha256"])
+        load_weights_file(model, path, preset.weights["sha256"], preset.weights["storage_dtype"])
     else:
         trained = spec.build({**preset.config, **config, "num_classes": preset_classes})
-        load_weights_file(trained, path, preset.weights["sha256"])
+        load_weights_file(trained, path, preset.weights["sha256"], preset.weights["storage_dtype"])
         classifier_name = head_layers(1, 1)[-1][0]
         for layer in model.layers:
             if layer.weights and layer.name != classifier_name:

@@ -90,6 +90,7 @@ def _add_preset(record, overwrite=False, count_params=True):
         raise ValueError(f"Preset {record.name!r} is already registered; pass overwrite=True to replace it")
     spec = _MODELS[record.model]
     spec.check_options(record.config, what=f"Preset {record.name!r}: {record.model!r}")
+    record.check_classifier()
     num_classes = record.config.get("num_classes", DEFAULTS["num_classes"])
     if len(record.metadata["categories"]) != num_classes:
         raise ValueError(

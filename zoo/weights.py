@@ -1,4 +1,5 @@
-"""Weights files of the zoo: sha256 verification and an architecture check before anything is loaded.
+"""Weights files of the zoo: sha256 verification and an architecture check before anything is loaded, and
+float16 storage (half the file; loading restores the model's float32 variables).
 
 Only Keras' own formats are read, `.weights.h5` (HDF5 arrays) and `.keras` (a zip of a JSON config and
 HDF5 arrays); nothing is unpickled, and `.keras` files are opened with `safe_mode=True`.
@@ -12,6 +13,9 @@ import zipfile
 
 import h5py
 import keras
+import numpy as np
+
+from zoo.presets import STORAGE_DTYPES
 
 
 def sha256_of(path, chunk_size=1 << 20):
@@ -34,17 +38,23 @@ def verify_sha256(path, expected, source=None):
         )
 
 
-def load_weights_file(model, path, sha256=None):
+def load_weights_file(model, path, sha256=None, storage_dtype=None):
     """Loads a `.weights.h5` or `.keras` file into `model`, after checking its hash and architecture.
+
+    Arrays stored as float16 (`save_weights_file(..., storage_dtype="float16")`) are cast to the model's
+    own variable dtype (float32) as they are assigned: the model computes in float32 either way.
 
     Args:
         model: the built Keras model to fill.
         path: a `.weights.h5` file (`model.save_weights`) or a `.keras` file (`model.save`).
         sha256: optional expected hex sha256, checked first.
+        storage_dtype: optional expected dtype of the file's float arrays (`"float32"` or `"float16"`, as a
+            preset's `weights.storage_dtype` records it).
 
     Raises:
         ValueError: wrong sha256 (both hashes named); a file for another architecture (the first layer
-            that does not match named, with both shapes); an unsupported file type. Nothing is loaded then.
+            that does not match named, with both shapes); float arrays of another storage dtype than
+            `storage_dtype`; an unsupported file type. Nothing is loaded then.
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
@@ -54,16 +64,110 @@ def load_weights_file(model, path, sha256=None):
     if path.endswith(".weights.h5"):
         with _opened(path, "an HDF5 file written by `model.save_weights`"):
             with h5py.File(path, "r") as file:
-                found = _file_structure(file)
+                found, dtypes = _file_structure(file), _float_dtypes(file)
     elif path.endswith(".keras"):
         with _opened(path, "a zip archive with model.weights.h5, written by `model.save`"):
             with zipfile.ZipFile(path) as archive, archive.open("model.weights.h5") as member:
                 with h5py.File(member, "r") as file:
-                    found = _file_structure(file)
+                    found, dtypes = _file_structure(file), _float_dtypes(file)
     else:
         raise ValueError(f"Weights must be a `.weights.h5` or `.keras` file. Received: {path!r}")
+    if storage_dtype is not None and dtypes != {_storage_dtype(storage_dtype)}:
+        raise ValueError(
+            f"{path} stores its arrays as {sorted(dtypes)}, expected storage_dtype={storage_dtype!r}: not the "
+            "file its record describes. Nothing was loaded."
+        )
     _check_structure(model, found, path)
     model.load_weights(path)  # a .keras file: only the arrays are read, never the config: no code can run
+
+
+def save_weights_file(model, path, storage_dtype="float32"):
+    """Writes `model`'s weights to a `.weights.h5` file, its float arrays stored as `storage_dtype`.
+
+    `"float16"` halves the file (the arrays are rounded to the nearest float16; `load_weights_file`
+    restores float32 variables of those values). The same weights always give the same bytes.
+
+    Args:
+        model: a built Keras model.
+        path: the `.weights.h5` file to write (replaced if it exists).
+        storage_dtype: `"float32"` (as `model.save_weights`) or `"float16"`.
+
+    Returns:
+        The preset `weights` record of the file: `{"path", "sha256", "file_size", "storage_dtype"}`.
+
+    Raises:
+        ValueError: another `storage_dtype`, a path not ending in `.weights.h5`, or a weight beyond
+            float16's range (the variable named); nothing is written then.
+
+    Example:
+    >>> record = save_weights_file(model, "zf5.weights.h5", storage_dtype="float16")  # doctest: +SKIP
+    >>> record["storage_dtype"], record["sha256"] == sha256_of("zf5.weights.h5")       # doctest: +SKIP
+    ('float16', True)
+    """
+    storage_dtype = _storage_dtype(storage_dtype)
+    path = os.fspath(path)
+    if not path.endswith(".weights.h5"):
+        raise ValueError(f"A weights file's name ends in `.weights.h5`. Received: path={path!r}")
+    if storage_dtype == "float16":
+        limit = float(np.finfo(np.float16).max)
+        for variable in model.weights:
+            largest = float(np.max(np.abs(keras.ops.convert_to_numpy(variable)), initial=0.0))
+            if not largest <= limit:
+                raise ValueError(
+                    f"Weight {variable.path!r} reaches {largest:g}, beyond float16's {limit:g}: store it as "
+                    "float32. Nothing was written."
+                )
+    folder = os.path.dirname(os.path.abspath(path))
+    temporary = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.float32.weights.h5")
+    try:
+        model.save_weights(temporary)
+        with h5py.File(temporary, "r") as source, h5py.File(path, "w") as target:
+            _copy_group(source, target, np.dtype(storage_dtype))
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+    return {"path": path, "sha256": sha256_of(path), "file_size": os.path.getsize(path), "storage_dtype": storage_dtype}
+
+
+def storage_dtype_of(path):
+    """The dtype (`"float32"`, `"float16"`) a `.weights.h5` file stores its float arrays in."""
+    with _opened(os.fspath(path), "an HDF5 file written by `model.save_weights`"):
+        with h5py.File(os.fspath(path), "r") as file:
+            dtypes = _float_dtypes(file)
+    if len(dtypes) != 1:
+        raise ValueError(f"{path} stores its float arrays as {sorted(dtypes) or 'nothing'}, not one dtype")
+    return dtypes.pop()
+
+
+def _storage_dtype(value):
+    if value not in STORAGE_DTYPES:
+        raise ValueError(f"storage_dtype must be one of {STORAGE_DTYPES}. Received: storage_dtype={value!r}")
+    return value
+
+
+def _copy_group(source, target, dtype):
+    """Copies an HDF5 group's attributes, groups and datasets, float arrays cast to `dtype`."""
+    target.attrs.update(source.attrs)
+    for key, item in source.items():
+        if isinstance(item, h5py.Group):
+            _copy_group(item, target.create_group(key), dtype)
+        else:
+            data = item[()]
+            if isinstance(data, np.ndarray) and data.dtype.kind == "f":
+                data = data.astype(dtype)
+            target.create_dataset(key, data=data)
+
+
+def _float_dtypes(file):
+    """The set of dtype names of a weights file's float arrays."""
+    dtypes = set()
+
+    def visit(_, item):
+        if isinstance(item, h5py.Dataset) and item.dtype.kind == "f":
+            dtypes.add(item.dtype.name)
+
+    file.visititems(visit)
+    return dtypes
 
 
 @contextlib.contextmanager

@@ -27,8 +27,9 @@ def preset_for(path, num_params):
             "num_params": num_params,
             "categories": CATEGORIES,
             "input_sizes": {"train": [[180, 180], [224, 224]], "eval": "full image, shorter side 224"},
-            "metrics": {"top1": 0.5},
-            "recipe": "keras-spp train-classifier --model zf5_spp --fc-units 16 --num-classes 3",
+            "metrics": {"imagenette": {"center": {"top1": 0.5, "top5": 1.0, "size": 144}}},
+            "recipe": ["keras-spp train --model zf5_spp --fc-units 16 --data three_classes"],
+            "budget": {"epochs": 0.5, "images_seen": 64, "hours": None, "machine": "a test"},
             "license": "Apache-2.0",
         },
     }
@@ -128,6 +129,10 @@ def test_bad_options_are_named():
     [
         (lambda p: p["weights"].update(sha256="abc"), "64 lowercase hex"),
         (lambda p: p["metadata"].pop("recipe"), r"lacks \['recipe'\]"),
+        (lambda p: p["metadata"]["metrics"].update(imagenette={"centre": {"top1": 0.5}}), "views are .*'centre'"),
+        (lambda p: p["metadata"]["metrics"]["imagenette"]["center"].pop("size"), "needs the `size`"),
+        (lambda p: p["metadata"]["metrics"]["imagenette"]["center"].update(top5=0.4), "top1 0.5 exceeds top5 0.4"),
+        (lambda p: p["metadata"].update(samples={"tench.jpg": "trout"}), "samples.*'trout'"),
         (lambda p: p["metadata"].update(categories=["one"]), "1 categories for num_classes=3"),
         (lambda p: p["config"].update(width=2), "width"),
         (lambda p: p["metadata"].update(num_params=1), "num_params=1, but 'zf5_spp' with config"),
@@ -149,3 +154,27 @@ def test_register_preset_validates(tiny_preset, change, message):
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_presets(name):
     run_preset_test(name)
+
+
+def test_a_float16_stored_preset_loads_to_float32_and_is_still_hash_checked(tiny_preset, tmp_path):
+    name, model, _ = tiny_preset
+    record = weights.save_weights_file(model, tmp_path / "half.weights.h5", storage_dtype="float16")
+    preset = preset_for(record["path"], model.count_params())
+    preset["weights"]["storage_dtype"] = "float16"
+    preset["metadata"]["storage_note"] = "a test's"
+    zoo.register_preset("zf5_spp.half-test", preset)
+    try:
+        loaded = zoo.load("zf5_spp.half-test")
+        assert {v.dtype for v in loaded.weights} == {"float32"}
+        assert loaded.metadata["weights"]["storage_dtype"] == "float16"
+        x = np.random.default_rng(1).uniform(0, 255, size=(2, 70, 90, 3)).astype("float32")
+        np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), atol=2e-3)
+        zoo.register_preset("zf5_spp.half-test", {**preset, "weights": {**preset["weights"], "sha256": "0" * 64}}, True)
+        with pytest.raises(ValueError, match=f"is {record['sha256']}, expected 0000"):
+            zoo.load("zf5_spp.half-test")
+        with pytest.raises(ValueError, match="storage_dtype.*'int8'"):
+            zoo.register_preset(
+                "zf5_spp.int8-test", {**preset, "weights": {**preset["weights"], "storage_dtype": "int8"}}
+            )
+    finally:
+        zoo.unregister_preset("zf5_spp.half-test")

@@ -77,3 +77,50 @@ def test_other_files_are_refused(tmp_path):
         weights.load_weights_file(model, pickled)
     with pytest.raises(FileNotFoundError):
         weights.load_weights_file(model, os.path.join(str(tmp_path), "missing.weights.h5"))
+
+
+def test_float16_storage_halves_the_file_and_loads_float32_variables_of_the_rounded_values(saved, tmp_path):
+    model, paths = saved
+    record = weights.save_weights_file(model, tmp_path / "half.weights.h5", storage_dtype="float16")
+    assert record == {
+        "path": str(tmp_path / "half.weights.h5"),
+        "sha256": weights.sha256_of(record["path"]),
+        "file_size": os.path.getsize(record["path"]),
+        "storage_dtype": "float16",
+    }
+    assert record["file_size"] < 0.55 * os.path.getsize(paths["h5"])
+    assert weights.storage_dtype_of(record["path"]) == "float16" and weights.storage_dtype_of(paths["h5"]) == "float32"
+    loaded = zoo.load("zf5_spp", **TINY)
+    weights.load_weights_file(loaded, record["path"], sha256=record["sha256"], storage_dtype="float16")
+    rounded = [a.astype(np.float16).astype(np.float32) for a in snapshot(model)]
+    assert {v.dtype for v in loaded.weights} == {"float32"}
+    assert all(np.array_equal(a, b) for a, b in zip(rounded, snapshot(loaded)))
+    assert not all(np.array_equal(a, b) for a, b in zip(snapshot(model), snapshot(loaded))), "values were rounded"
+    np.testing.assert_allclose(np.asarray(loaded(X)), np.asarray(model(X)), atol=2e-3)
+    again = weights.save_weights_file(model, tmp_path / "again.weights.h5", storage_dtype="float16")
+    assert again["sha256"] == record["sha256"], "the same weights give the same bytes"
+
+
+def test_a_storage_dtype_other_than_recorded_is_refused_and_loads_nothing(saved, tmp_path):
+    model, paths = saved
+    half = weights.save_weights_file(model, tmp_path / "half.weights.h5", storage_dtype="float16")["path"]
+    target = zoo.load("zf5_spp", **TINY)
+    before = snapshot(target)
+    with pytest.raises(ValueError, match=r"half.weights.h5 stores its arrays as \['float16'\], expected storage_dtype"):
+        weights.load_weights_file(target, half, storage_dtype="float32")
+    with pytest.raises(ValueError, match=r"stores its arrays as \['float32'\], expected storage_dtype='float16'"):
+        weights.load_weights_file(target, paths["h5"], storage_dtype="float16")
+    assert all(np.array_equal(a, b) for a, b in zip(before, snapshot(target)))
+
+
+def test_float16_storage_refuses_what_it_cannot_write(tmp_path):
+    model = zoo.load("zf5_spp", **TINY)
+    with pytest.raises(ValueError, match="storage_dtype='bfloat16'"):
+        weights.save_weights_file(model, tmp_path / "x.weights.h5", storage_dtype="bfloat16")
+    with pytest.raises(ValueError, match="path=.*x.h5"):
+        weights.save_weights_file(model, str(tmp_path / "x.h5"), storage_dtype="float16")
+    fc8 = model.get_layer("fc8")
+    fc8.bias.assign(np.full(fc8.bias.shape, 1e6, np.float32))
+    with pytest.raises(ValueError, match=r"'fc8/bias' reaches 1e\+06, beyond float16's 65504"):
+        weights.save_weights_file(model, tmp_path / "x.weights.h5", storage_dtype="float16")
+    assert not list(tmp_path.iterdir()), "nothing was written"

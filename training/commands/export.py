@@ -1,8 +1,12 @@
-"""`keras-spp export`: a zoo model to a TF Serving SavedModel version or a TFLite file, with a report.
+"""`keras-spp export`: a zoo model to a TF Serving SavedModel version, a TFLite file or a preset's weights
+file, with a report.
 
 keras-spp export zf5_spp.imagenette --format saved_model --out saved_models/zf5_spp      # next version
 keras-spp export zf5_spp.imagenette --format saved_model --out saved_models/zf5_spp/3    # exactly 3
 keras-spp export zf5_spp.imagenette --format tflite --quantize int8 --calibration-dir imgs/ --out zf5.tflite
+keras-spp export zf5_spp --weights runs/zf5_spp --format weights --storage-dtype float16 --out x.weights.h5
+
+`--format weights` prints the preset `weights` record of the file (path, sha256, file_size, storage_dtype).
 """
 
 import json
@@ -12,7 +16,8 @@ import tempfile
 from keras_spp.export import QUANTIZATIONS
 from keras_spp.validation import positive_int
 
-FORMATS = ("saved_model", "tflite")
+FORMATS = ("saved_model", "tflite", "weights")
+STORAGE_DTYPES = ("float32", "float16")  # zoo.presets.STORAGE_DTYPES; zoo is imported only when a command runs
 FLAG_NAMES = {"model": "the model"}  # the library's `model` in a message is the exported one
 
 
@@ -22,9 +27,16 @@ def add_arguments(parser):
     parser.add_argument(
         "--out",
         help="saved_model: the model base path (next version is written) or <base>/<N> for version N "
-        "(default saved_models/<arch>); tflite: the .tflite file (default <name>[.<quantize>].tflite)",
+        "(default saved_models/<arch>); tflite: the .tflite file (default <name>[.<quantize>].tflite); "
+        "weights: the .weights.h5 file (default <name>.weights.h5)",
     )
     parser.add_argument("--quantize", choices=QUANTIZATIONS, default="none", help="tflite only (default none)")
+    parser.add_argument(
+        "--storage-dtype",
+        choices=STORAGE_DTYPES,
+        default="float32",
+        help="weights only: dtype of the stored arrays (float16: half the file; loading restores float32)",
+    )
     parser.add_argument("--calibration-dir", help="folder of JPEG/PNG images: int8 calibration data")
     parser.add_argument(
         "--eval-dir",
@@ -47,8 +59,12 @@ def run(args):
     import zoo
     from keras_spp import export
 
-    if args.format == "saved_model" and args.quantize != "none":
+    if args.format != "tflite" and args.quantize != "none":
         raise ValueError("--quantize applies to --format tflite only")
+    if args.format != "weights" and args.storage_dtype != "float32":
+        raise ValueError(f"--storage-dtype {args.storage_dtype} applies to --format weights only")
+    if args.format == "weights" and args.out and not args.out.endswith(".weights.h5"):
+        raise ValueError(f"--out {args.out}: a weights file's name ends in .weights.h5")
     if args.calibration_dir and args.quantize != "int8":
         raise ValueError("--calibration-dir is calibration data for --quantize int8 only")
     if args.quantize == "int8" and not args.calibration_dir:
@@ -77,6 +93,11 @@ def run(args):
             **sides,
         )
         report = {"format": "saved_model", "path": path, "signatures": list(export.SIGNATURES), **sides}
+    elif args.format == "weights":
+        from zoo.weights import save_weights_file
+
+        out = args.out or args.name + ".weights.h5"
+        report = {"format": "weights", **save_weights_file(model, out, storage_dtype=args.storage_dtype)}
     else:
         out = args.out or args.name + ("" if args.quantize == "none" else f".{args.quantize}") + ".tflite"
         folder = {"image_size": args.image_size, "limit": args.max_images, **sides}

@@ -17,9 +17,11 @@ WEIGHTS_NAME = "detector.weights.h5"
 BACKBONE_WEIGHTS_NAME = "backbone.weights.h5"
 CONFIG_KEYS = ("backbone", "class_names", "fc_units", "scales", "proposals", "nms_iou", "max_detections")
 PRESET_RECORDS = {name: Preset.from_dict(name, entry) for name, entry in PRESETS.items()}  # validated
+for _record in PRESET_RECORDS.values():
+    _record.check_detector()
 
 
-def build_detector(config, head_weights=None, backbone_weights=None, sha256=None, **overrides):
+def build_detector(config, head_weights=None, backbone_weights=None, sha256=None, storage_dtype=None, **overrides):
     """A `Detector` from a config dict (see `save_detector`), with the head's weights file when given.
 
     `overrides` replace config entries for this detector: `scales`, `min_score`, `nms_iou`, `max_detections`.
@@ -44,7 +46,7 @@ def build_detector(config, head_weights=None, backbone_weights=None, sha256=None
         len(config["class_names"]), pooled, config["fc_units"], box_scale=config.get("box_scale", 1.0)
     )
     if head_weights is not None:
-        load_weights_file(head, head_weights, sha256)
+        load_weights_file(head, head_weights, sha256, storage_dtype)
     return Detector(
         backbone,
         head,
@@ -97,7 +99,13 @@ def load_detector(name, **overrides):
     if name in PRESET_RECORDS:
         record = PRESET_RECORDS[name]
         path = preset_weights_path(name, record.weights)
-        detector = build_detector(record.config, path, sha256=record.weights["sha256"], **overrides)
+        detector = build_detector(
+            record.config,
+            path,
+            sha256=record.weights["sha256"],
+            storage_dtype=record.weights["storage_dtype"],
+            **overrides,
+        )
         detector.metadata = {"name": name, **record.to_dict()["metadata"], "weights": record.weights}
         return detector
     folder = pathlib.Path(str(name))

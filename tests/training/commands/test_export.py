@@ -97,3 +97,39 @@ def test_real_zoo_tiny_config_exports_the_keras_numbers(tmp_path, capsys):
     assert report["path"] == str(tmp_path / "zf5_spp" / "1")
     assert report["min_side"] == zoo.get_metadata("zf5_spp")["min_input_size"]
     run_export_test(report["path"], model, sizes=((70, 90),))
+
+
+def test_a_float16_weights_file_for_a_preset(tmp_path, capsys):
+    zoo = pytest.importorskip("zoo")
+    from zoo import weights
+
+    run = tmp_path / "run"
+    run.mkdir()
+    model = zoo.load("zf5_spp", num_classes=3, fc_units=16)
+    model.save_weights(str(run / "best.weights.h5"))
+    out = tmp_path / "tiny.weights.h5"
+    argv = ["zf5_spp", "--weights", run / "best.weights.h5", "--num-classes", 3, "--fc-units", 16]
+    report = _export(capsys, *argv, "--format", "weights", "--storage-dtype", "float16", "--out", out)
+    assert report == {
+        "format": "weights",
+        "path": str(out),
+        "sha256": weights.sha256_of(out),
+        "file_size": os.path.getsize(out),
+        "storage_dtype": "float16",
+    }
+    loaded = zoo.load("zf5_spp", weights=str(out), sha256=report["sha256"], num_classes=3, fc_units=16)
+    for mine, theirs in zip(loaded.weights, model.weights):
+        np.testing.assert_array_equal(np.asarray(mine), np.asarray(theirs).astype(np.float16).astype(np.float32))
+    for bad, message in [
+        (["--format", "tflite", "--storage-dtype", "float16"], "--storage-dtype float16 applies to --format weights"),
+        (["--format", "weights", "--out", tmp_path / "x.h5"], "x.h5: a weights file's name ends in .weights.h5"),
+    ]:
+        assert cli.main(["export", *map(str, argv + bad)]) == 2
+        assert message in capsys.readouterr().err
+
+
+def test_the_storage_dtypes_offered_are_the_zoos():
+    from training.commands import export
+    from zoo import presets
+
+    assert export.STORAGE_DTYPES == presets.STORAGE_DTYPES
