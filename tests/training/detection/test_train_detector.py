@@ -35,6 +35,21 @@ def test_toy_detector_reaches_a_high_map(toy, capsys):
     assert os.path.isfile(os.path.join(run, "eval_test_1scale_pr.png"))
 
 
+def test_a_held_out_val_split_trains_on_the_rest_and_evaluates_alone(toy, tmp_path):
+    data, run = toy
+    held = str(tmp_path / "held")
+    assert (
+        main(["train-detector", "--data", data, "--val-split", "train:4", "--out", held, *TRAIN[:4], "--epochs", "1"])
+        == 0
+    )
+    record = json.load(open(os.path.join(held, "run.json")))
+    assert record["data"]["train_images"] == 12 and record["data"]["val_images"] == 4
+    assert (record["data"]["train"], record["data"]["val"]) == ("train-4", "train:4")
+    assert "val_map_11point" in record["metrics"]["final"]
+    assert main(["evaluate-detector", "--model", held, "--data", data, "--split", "train:4", "--verbose", "0"]) == 0
+    assert json.load(open(os.path.join(held, "eval_train4_1scale.json")))["num_images"] == 4
+
+
 def test_a_finished_run_resumes_without_training_again(toy, capsys):
     data, run = toy
     history = json.load(open(os.path.join(run, "run.json")))["metrics"]["history"]
