@@ -24,7 +24,7 @@ def detection_head(
             mean L2 norm of 20 before its ridge regression; `training.train_detector` does the same).
         svm: score with per-class linear SVMs on fc7 (paper §4.1, fitted by `training.detection_svm`)
             instead of fc8's softmax: a `svm` Dense layer of K+1 units whose sigmoid is `scores` (column 0,
-            the background, is fitted to stay near 0); the head then has no fc8.
+            the background, has a zero kernel and a bias of -10: about 0); the head then has no fc8.
         name: the model's name.
 
     Input shape: `(R, pooled_features)` float32.
