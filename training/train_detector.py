@@ -15,7 +15,7 @@ import numpy as np
 
 from training.checkpoint import checkpoint_path, read_state, restore_checkpoint, save_checkpoint
 from training.data.detection_cache import backbone_hash, pooled_features, prepare_image
-from training.data.voc import voc_split
+from training.data.holdout import parse_holdout, voc_splits
 from training.detection_metrics import evaluate_detections
 from training.files import atomic_write_text
 from training.run_record import command_line, environment, git_commit, write_metrics_csv
@@ -43,6 +43,8 @@ class DetectorTrainConfig:
     proposals: dict = dataclasses.field(default_factory=lambda: {"mode": "fast", "max_side": 500})
     cache_dir: str = None
     seed: int = 0
+    svm: bool = False
+    svm_c: float = 1e-3
     verbose: int = 1
 
     def __post_init__(self):
@@ -52,6 +54,9 @@ class DetectorTrainConfig:
                 raise ValueError(f"`{name}` must be an int >= 1. Received: {name}={getattr(self, name)!r}")
         if not self.lr > 0:
             raise ValueError(f"`lr` must be > 0. Received: lr={self.lr!r}")
+        if not self.svm_c > 0:
+            raise ValueError(f"`svm_c` must be > 0. Received: svm_c={self.svm_c!r}")
+        parse_holdout(self.val_split)  # validates SPLIT:N
 
 
 def build_parts(config, class_names):
@@ -113,8 +118,7 @@ def train_detector(config):
     from zoo.detection.loading import save_detector
 
     keras.utils.set_random_seed(config.seed)
-    train_split = voc_split(config.data, config.train_split)
-    val_split = voc_split(config.data, config.val_split, train_split.class_names) if config.val_split else None
+    train_split, val_split = voc_splits(config.data, config.train_split, config.val_split, config.seed)
     os.makedirs(config.out, exist_ok=True)
     detector = build_parts(config, train_split.class_names)
     extractor, head = detector.extractor, detector.head
@@ -145,7 +149,8 @@ def train_detector(config):
     optimizer = keras.optimizers.SGD(schedule, momentum=config.momentum, weight_decay=config.weight_decay)
     optimizer.build(head.trainable_variables)
     step = _train_step(head, optimizer, num_classes, config.batch_windows)
-    key = {k: v for k, v in dataclasses.asdict(config).items() if k not in ("epochs", "verbose", "cache_dir", "out")}
+    after = ("epochs", "verbose", "cache_dir", "out", "svm", "svm_c")  # the SVMs come after fine-tuning
+    key = {k: v for k, v in dataclasses.asdict(config).items() if k not in after}
     state = {"epoch": 0, "history": [], "key": key}
     path = checkpoint_path(config.out)
     if os.path.isfile(path):
@@ -183,8 +188,35 @@ def train_detector(config):
             print(
                 " ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()), flush=True
             )
+    if config.svm:
+        eval_items = [prepare_image(r, extractor, cache, f, False, tag) for r in train_split.images for f in flips]
+        counts = [int((~np.asarray(r.difficult, bool)).sum()) for r in train_split.images for _ in flips]
+        detector, state["svm"] = fit_detector_svms(detector, prepared, eval_items, counts, pool, config.svm_c)
+        if val_prepared:
+            report = evaluate_prepared(detector, val_prepared, val_split.images, pool)
+            state["svm"].update(val_map_11point=report["map_11point"], val_map_all_point=report["map_all_point"])
+        _write_records(config, state, train_split, val_split, started)
+        if config.verbose:
+            print(f"svm: {json.dumps(state['svm'])}", flush=True)
     save_detector(detector, config.out)
     return state
+
+
+def fit_detector_svms(detector, train_items, eval_items, gt_counts, pool, c):
+    """`(detector with SVMs, info)`: `training.detection_svm` on the fine-tuned head's fc7."""
+    import keras
+    import tensorflow as tf
+
+    from training.detection_svm import fit_class_svms, svm_training_set, with_svms
+
+    head = detector.head
+    fc7_model = keras.Model(head.input, head.get_layer("fc7").output)
+    fc7_fn = tf.function(fc7_model, input_signature=[tf.TensorSpec((None, head.input.shape[-1]), tf.float32)])
+    arrays = svm_training_set(
+        lambda x: fc7_fn(tf.constant(x)).numpy(), train_items, eval_items, gt_counts, len(detector.class_names), pool
+    )
+    kernel, bias, info = fit_class_svms(*arrays, c=c)
+    return with_svms(detector, kernel, bias), info
 
 
 def _batch(items, per_image, config, rng, pool):
@@ -241,7 +273,7 @@ def _write_records(config, state, train_split, val_split, started):
             "val": val_split.name if val_split else None,
             "val_images": len(val_split.images) if val_split else 0,
         },
-        "metrics": {"final": state["history"][-1], "history": state["history"]},
+        "metrics": {"final": state["history"][-1], "history": state["history"], "svm": state.get("svm")},
         "weights": {"head": "detector.weights.h5", "config": "detector.json"},
         "git": git_commit(),
         "environment": environment(),

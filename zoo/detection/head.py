@@ -10,7 +10,9 @@ import keras
 from keras_spp.validation import positive_int
 
 
-def detection_head(num_classes, pooled_features=12800, fc_units=256, dropout=0.5, box_scale=1.0, name="detection_head"):
+def detection_head(
+    num_classes, pooled_features=12800, fc_units=256, dropout=0.5, box_scale=1.0, svm=False, name="detection_head"
+):
     """A Keras model: pooled features `(R, pooled_features)` -> `{"scores": (R, K+1), "deltas": (R, 4K)}`.
 
     Args:
@@ -20,11 +22,15 @@ def detection_head(num_classes, pooled_features=12800, fc_units=256, dropout=0.5
         dropout: after fc6 and fc7 while training.
         box_scale: the pooled features are multiplied by it before box regression (R-CNN scales them to a
             mean L2 norm of 20 before its ridge regression; `training.train_detector` does the same).
+        svm: score with per-class linear SVMs on fc7 (paper §4.1, fitted by `training.detection_svm`)
+            instead of fc8's softmax: a `svm` Dense layer of K+1 units whose sigmoid is `scores` (column 0,
+            the background, has a zero kernel and a bias of -10: about 0); the head then has no fc8.
         name: the model's name.
 
     Input shape: `(R, pooled_features)` float32.
-    Output shape: `scores` `(R, K+1)` softmax probabilities; `deltas` `(R, 4K)` `(dx, dy, dw, dh)` per
-    class, scaled by `zoo.detection.box_coding.FAST_RCNN_VARIANCE` (decode with that variance).
+    Output shape: `scores` `(R, K+1)` softmax probabilities (with `svm`: sigmoids of the SVM margins);
+    `deltas` `(R, 4K)` `(dx, dy, dw, dh)` per class, scaled by `zoo.detection.box_coding.FAST_RCNN_VARIANCE`
+    (decode with that variance).
 
     Example:
     >>> head = detection_head(3, pooled_features=50, fc_units=8)
@@ -42,12 +48,15 @@ def detection_head(num_classes, pooled_features=12800, fc_units=256, dropout=0.5
     for layer in ("fc6", "fc7"):
         x = keras.layers.Dense(fc_units, activation="relu", name=layer)(x)
         x = keras.layers.Dropout(dropout, name=layer.replace("fc", "drop"))(x)
-    scores = keras.layers.Dense(
-        num_classes + 1,
-        activation="softmax",
-        kernel_initializer=keras.initializers.RandomNormal(stddev=0.01),
-        name="fc8",
-    )(x)
+    if svm:
+        scores = keras.layers.Dense(num_classes + 1, activation="sigmoid", name="svm")(x)
+    else:
+        scores = keras.layers.Dense(
+            num_classes + 1,
+            activation="softmax",
+            kernel_initializer=keras.initializers.RandomNormal(stddev=0.01),
+            name="fc8",
+        )(x)
     deltas = keras.layers.Dense(
         4 * num_classes, kernel_initializer=keras.initializers.RandomNormal(stddev=0.001), name="bbox_pred"
     )(keras.layers.Rescaling(float(box_scale), name="box_scale")(pooled))

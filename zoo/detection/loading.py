@@ -16,6 +16,7 @@ CONFIG_NAME = "detector.json"
 WEIGHTS_NAME = "detector.weights.h5"
 BACKBONE_WEIGHTS_NAME = "backbone.weights.h5"
 CONFIG_KEYS = ("backbone", "class_names", "fc_units", "scales", "proposals", "nms_iou", "max_detections")
+OPTIONAL_KEYS = ("box_scale", "svm")  # svm: the head scores with per-class SVMs on fc7 (no fc8)
 PRESET_RECORDS = {name: Preset.from_dict(name, entry) for name, entry in PRESETS.items()}  # validated
 for _record in PRESET_RECORDS.values():
     _record.check_detector()
@@ -43,7 +44,11 @@ def build_detector(config, head_weights=None, backbone_weights=None, sha256=None
         backbone.load_weights(backbone_weights)
     pooled = backbone.output.shape[-1] * 50
     head = detection_head(
-        len(config["class_names"]), pooled, config["fc_units"], box_scale=config.get("box_scale", 1.0)
+        len(config["class_names"]),
+        pooled,
+        config["fc_units"],
+        box_scale=config.get("box_scale", 1.0),
+        svm=bool(config.get("svm", False)),
     )
     if head_weights is not None:
         load_weights_file(head, head_weights, sha256, storage_dtype)
@@ -56,7 +61,7 @@ def build_detector(config, head_weights=None, backbone_weights=None, sha256=None
         nms_iou=config["nms_iou"],
         min_score=config.get("min_score", 0.05),
         max_detections=config["max_detections"],
-        config={key: config[key] for key in CONFIG_KEYS + ("box_scale",) if key in config},
+        config={key: config[key] for key in CONFIG_KEYS + OPTIONAL_KEYS if key in config},
     )
 
 

@@ -35,6 +35,21 @@ def test_toy_detector_reaches_a_high_map(toy, capsys):
     assert os.path.isfile(os.path.join(run, "eval_test_1scale_pr.png"))
 
 
+def test_a_held_out_val_split_trains_on_the_rest_and_evaluates_alone(toy, tmp_path):
+    data, run = toy
+    held = str(tmp_path / "held")
+    assert (
+        main(["train-detector", "--data", data, "--val-split", "train:4", "--out", held, *TRAIN[:4], "--epochs", "1"])
+        == 0
+    )
+    record = json.load(open(os.path.join(held, "run.json")))
+    assert record["data"]["train_images"] == 12 and record["data"]["val_images"] == 4
+    assert (record["data"]["train"], record["data"]["val"]) == ("train-4", "train:4")
+    assert "val_map_11point" in record["metrics"]["final"]
+    assert main(["evaluate-detector", "--model", held, "--data", data, "--split", "train:4", "--verbose", "0"]) == 0
+    assert json.load(open(os.path.join(held, "eval_train4_1scale.json")))["num_images"] == 4
+
+
 def test_a_finished_run_resumes_without_training_again(toy, capsys):
     data, run = toy
     history = json.load(open(os.path.join(run, "run.json")))["metrics"]["history"]
@@ -101,14 +116,42 @@ def test_an_xml_without_objects_gives_no_windows_and_training_goes_on(toy, tmp_p
 
 
 def test_savedmodel_export_matches_keras_on_one_image(toy, tmp_path):
+    import zoo
+
+    _check_export_parity(zoo.load(toy[1]), os.path.join(toy[0], "test", "toy_1.jpg"), tmp_path)
+
+
+def test_a_finished_run_gets_svms_that_load_and_export(toy, tmp_path):
+    import zoo
+
+    data, run = toy
+    svm_run = str(tmp_path / "svm_run")
+    shutil.copytree(run, svm_run)
+    flags = ["--data", data, "--val-split", "test", "--out", svm_run, *TRAIN, "--svm", "--svm-c", "0.01"]
+    assert main(["train-detector", *flags]) == 0
+    record = json.load(open(os.path.join(svm_run, "run.json")))
+    assert record["metrics"]["history"] == json.load(open(os.path.join(run, "run.json")))["metrics"]["history"]
+    svm = record["metrics"]["svm"]
+    assert svm["val_map_11point"] >= 0.8 and [c["positives"] for c in svm["classes"]] == [c * 2 for c in _gt(data)]
+    detector = zoo.load(svm_run)
+    assert detector.config["svm"] is True and "fc8" not in [layer.name for layer in detector.head.layers]
+    _check_export_parity(detector, os.path.join(data, "test", "toy_1.jpg"), tmp_path)
+
+
+def _gt(data):
+    from training.data.voc import voc_split
+
+    split = voc_split(data, "train")
+    return [sum(int((r.labels == k).sum()) for r in split.images) for k in range(len(TOY_CLASSES))]
+
+
+def _check_export_parity(detector, path, tmp_path):
     import tensorflow as tf
 
-    import zoo
     from zoo.detection.export import export_detector
     from zoo.detection.proposals import read_image, selective_search
 
-    detector = zoo.load(toy[1])
-    image = read_image(os.path.join(toy[0], "test", "toy_1.jpg"))
+    image = read_image(path)
     proposals = selective_search(image)
     expected = detector(image, proposals)
     serve = tf.saved_model.load(export_detector(detector, tmp_path / "saved")).signatures["serving_default"]
