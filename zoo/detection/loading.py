@@ -2,7 +2,9 @@
 
 The backbone is frozen while the head is fine-tuned, so a detector on a backbone preset stores the head
 only and names the preset; a detector on any other backbone (random weights, a test's) stores the
-backbone's weights beside the head (`backbone.weights.h5`).
+backbone's weights beside the head (`backbone.weights.h5`). A preset also pins the classifier file its head
+was fine-tuned on (config `backbone_file`: path, sha256, file_size), so retraining the classifier preset that
+`config["backbone"]` names does not change a shipped detector's features.
 """
 
 import json
@@ -16,7 +18,8 @@ CONFIG_NAME = "detector.json"
 WEIGHTS_NAME = "detector.weights.h5"
 BACKBONE_WEIGHTS_NAME = "backbone.weights.h5"
 CONFIG_KEYS = ("backbone", "class_names", "fc_units", "scales", "proposals", "nms_iou", "max_detections")
-OPTIONAL_KEYS = ("box_scale", "svm")  # svm: the head scores with per-class SVMs on fc7 (no fc8)
+# svm: the head scores with per-class SVMs on fc7 (no fc8); backbone_file: a preset's pinned classifier file
+OPTIONAL_KEYS = ("box_scale", "svm", "backbone_file")
 PRESET_RECORDS = {name: Preset.from_dict(name, entry) for name, entry in PRESETS.items()}  # validated
 for _record in PRESET_RECORDS.values():
     _record.check_detector()
@@ -39,7 +42,7 @@ def build_detector(config, head_weights=None, backbone_weights=None, sha256=None
     if unknown:
         raise ValueError(f"Overrides are scales, min_score, nms_iou, max_detections. Received unknown: {unknown}")
     config = {**config, **{key: value for key, value in overrides.items() if value is not None}}
-    backbone = zoo.backbone(config["backbone"])
+    backbone = _pinned_backbone(config) if config.get("backbone_file") else zoo.backbone(config["backbone"])
     if backbone_weights is not None:
         backbone.load_weights(backbone_weights)
     pooled = backbone.output.shape[-1] * 50
@@ -65,16 +68,34 @@ def build_detector(config, head_weights=None, backbone_weights=None, sha256=None
     )
 
 
+def _pinned_backbone(config):
+    """The backbone of the classifier file `config["backbone_file"]` (a weights record under saved_models/,
+    sha256-checked), built as the preset `config["backbone"]` is (its num_classes and fc_units)."""
+    import keras
+
+    import zoo
+    from zoo.loading import preset_weights_path
+    from zoo.registry import resolve
+
+    record = config["backbone_file"]
+    spec, preset = resolve(config["backbone"])
+    path = preset_weights_path(f"{config['backbone']} (pinned)", record)
+    model = zoo.load(spec.name, weights=path, sha256=record["sha256"], **(preset.config if preset else {}))
+    (nested,) = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    return nested
+
+
 def save_detector(detector, folder, save_backbone=None):
     """Writes `detector.json` and the head's weights (and the backbone's, when it is not a preset) to `folder`.
 
-    `save_backbone`: None: when the config's backbone is not a preset name.
+    `save_backbone`: None: when the config's backbone is not a preset name or is a pinned file of one.
     """
     folder = pathlib.Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     config = dict(detector.config)
     if save_backbone is None:
-        save_backbone = "." not in str(config["backbone"])
+        save_backbone = "." not in str(config["backbone"]) or bool(config.get("backbone_file"))
+    config.pop("backbone_file", None)  # the folder's own backbone.weights.h5 replaces it
     detector.head.save_weights(str(folder / WEIGHTS_NAME))
     config["backbone_weights"] = None
     if save_backbone:

@@ -22,6 +22,12 @@ PRESETS = {
             "nms_iou": 0.3,
             "max_detections": 100,
             "box_scale": 0.32140934467315674,
+            # The zf5_spp.imagenette file the head was fine-tuned on: its conv layers are this detector's.
+            "backbone_file": {
+                "path": "zf5_spp.imagenette/zf5_spp.imagenette.weights.h5",
+                "sha256": "c3a8f8ff498d06664ff1a33e583fb8ac0ee36f8b76df0a85f14908d9ff65386f",
+                "file_size": 28342632,
+            },
         },
         "weights": {
             "path": "sppnet_zf5.fruits/sppnet_zf5.fruits.weights.h5",

@@ -53,6 +53,36 @@ def test_save_and_load_round_trip_with_a_random_backbone(tmp_path):
         load_detector(str(tmp_path / "nowhere"))
 
 
+def test_a_pinned_backbone_file_decides_the_features_not_the_classifier_preset(tmp_path):
+    from zoo.detection.loading import build_detector
+    from zoo.weights import sha256_of
+
+    # A classifier file of the preset's architecture (zf5_spp, 10 classes, fc 256) with random weights:
+    # the detector that pins it gets its conv layers, not those of zf5_spp.imagenette's current file.
+    classifier = zoo.load("zf5_spp", num_classes=10, fc_units=256)
+    path = tmp_path / "pinned.weights.h5"
+    classifier.save_weights(str(path))
+    record = {"path": str(path), "sha256": sha256_of(path), "file_size": os.path.getsize(path)}
+    config = {"backbone": "zf5_spp.imagenette", "class_names": ["a", "b"], "fc_units": 8, "scales": [96],
+              "proposals": {"mode": "fast", "max_side": 500}, "nms_iou": 0.3, "max_detections": 100,
+              "backbone_file": record}  # fmt: skip
+    detector = build_detector(config)
+    (nested,) = [layer for layer in classifier.layers if layer.name == detector.backbone.name]
+    preset_backbone = zoo.backbone("zf5_spp.imagenette")
+    for mine, pinned, preset in zip(detector.backbone.weights, nested.weights, preset_backbone.weights):
+        np.testing.assert_array_equal(np.asarray(mine), np.asarray(pinned))
+        assert not np.array_equal(np.asarray(mine), np.asarray(preset))
+    # Saved as a folder, it keeps those conv weights in its own backbone.weights.h5.
+    save_detector(detector, tmp_path / "run")
+    saved = json.loads((tmp_path / "run" / "detector.json").read_text())
+    assert "backbone_file" not in saved and saved["backbone_weights"] == "backbone.weights.h5"
+    again = load_detector(str(tmp_path / "run"))
+    for mine, theirs in zip(again.backbone.weights, detector.backbone.weights):
+        np.testing.assert_array_equal(np.asarray(mine), np.asarray(theirs))
+    with pytest.raises(ValueError, match="sha256"):
+        build_detector({**config, "backbone_file": {**record, "sha256": "0" * 64}})
+
+
 def test_the_shipped_preset_finds_the_apple_in_the_sample_photo():
     from zoo.detection.box_coding import box_iou
 

@@ -9,6 +9,7 @@ from tests.harness import SAMPLES, check_preset_file
 from zoo import presets
 from zoo.detection.box_coding import box_iou
 from zoo.detection.loading import PRESET_RECORDS
+from zoo.registry import resolve
 
 
 @pytest.fixture(scope="module", params=sorted(PRESET_RECORDS))
@@ -23,6 +24,17 @@ def test_file_metadata_and_parameters(shipped):
     assert record.metadata["categories"] == record.config["class_names"] == detector.class_names
     assert detector.backbone.count_params() + detector.head.count_params() == record.metadata["num_params"]
     assert {v.dtype for v in detector.backbone.weights + detector.head.weights} == {"float32"}
+
+
+def test_the_pinned_backbone_file_is_the_detectors_backbone(shipped):
+    record, detector = shipped
+    pinned = {"storage_dtype": "float32", **record.config["backbone_file"]}
+    path = check_preset_file(record.config["backbone"], pinned)
+    spec, classifier_preset = resolve(record.config["backbone"])  # built as that preset is (classes, fc)
+    classifier = zoo.load(spec.name, weights=path, **classifier_preset.config)
+    (nested,) = [layer for layer in classifier.layers if layer.name == detector.backbone.name]
+    for mine, theirs in zip(detector.backbone.weights, nested.weights):
+        np.testing.assert_array_equal(np.asarray(mine), np.asarray(theirs))
 
 
 def test_recorded_detections_on_the_samples(shipped):
