@@ -22,9 +22,10 @@ PRESETS = {
             "nms_iou": 0.3,
             "max_detections": 100,
             "box_scale": 0.32140934467315674,
-            # The zf5_spp.imagenette file the head was fine-tuned on: its conv layers are this detector's.
+            # The zf5_spp.imagenette file the head was fine-tuned on (v1, 66.0% center 144, shipped as that
+            # preset until 2026-11-26): its conv layers are this detector's.
             "backbone_file": {
-                "path": "zf5_spp.imagenette/zf5_spp.imagenette.weights.h5",
+                "path": "sppnet_zf5.fruits/zf5_spp.imagenette.v1.weights.h5",
                 "sha256": "c3a8f8ff498d06664ff1a33e583fb8ac0ee36f8b76df0a85f14908d9ff65386f",
                 "file_size": 28342632,
             },
@@ -69,6 +70,10 @@ PRESETS = {
                 },
             },
             "recipe": FRUITS_RECIPE,
+            "recipe_note": (
+                "run while zf5_spp.imagenette was v1, the file config.backbone_file pins; run today, the same "
+                "commands fine-tune a head on the v2 preset, and the pin must then move to v2's file"
+            ),
             "budget": {
                 "epochs": 24,
                 "images_seen": 11520,
