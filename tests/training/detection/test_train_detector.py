@@ -148,6 +148,15 @@ def _gt(data):
     return [sum(int((r.labels == k).sum()) for r in split.images) for k in range(len(TOY_CLASSES))]
 
 
+def _every_confident_detection_in(found, other, min_score=0.3, score_tol=0.02, pixels=1.5):
+    for box, score, label in zip(found["boxes"], found["scores"], found["classes"], strict=True):
+        if score < min_score:
+            continue
+        same = (np.asarray(other["classes"]) == label) & (np.abs(np.asarray(other["scores"]) - score) <= score_tol)
+        edges = np.abs(np.asarray(other["boxes"])[same] - np.asarray(box)).max(axis=1)
+        assert same.any() and edges.min() <= pixels, (box, score, label)
+
+
 def _check_export_parity(detector, path, tmp_path):
     import tensorflow as tf
 
@@ -159,7 +168,12 @@ def _check_export_parity(detector, path, tmp_path):
     expected = detector(image, proposals)
     serve = tf.saved_model.load(export_detector(detector, tmp_path / "saved")).signatures["serving_default"]
     got = {k: v.numpy() for k, v in serve(image=tf.constant(image), proposals=tf.constant(proposals)).items()}
-    assert len(expected["scores"]) > 0 and abs(len(got["scores"]) - len(expected["scores"])) <= 2
+    assert len(expected["scores"]) > 0 and len(got["scores"]) > 0
+    # The two graphs differ slightly (scores by up to ~0.011, box edges by about 1 px, seen on boxes scoring
+    # 0.1-0.2), which flips low scorers at the 0.05 cut or at NMS near-ties: every detection scoring >= 0.3
+    # must be in the other list (class, score +-0.02, every edge within 1.5 px).
+    _every_confident_detection_in(expected, got)
+    _every_confident_detection_in(got, expected)
     np.testing.assert_allclose(got["scores"][:3], expected["scores"][:3], atol=0.01)
     np.testing.assert_allclose(got["boxes"][0], expected["boxes"][0], atol=1.0)
     assert got["classes"][0] == expected["classes"][0]
