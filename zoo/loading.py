@@ -144,7 +144,11 @@ def backbone(name):
     spec, preset = resolve(name)
     if preset is None:
         return spec.backbone()
-    model = load(preset.name)
+    return backbone_of(load(preset.name))
+
+
+def backbone_of(model):
+    """The backbone (the one nested `keras.Model`) of a classifier built by `load`."""
     (nested,) = [layer for layer in model.layers if isinstance(layer, keras.Model)]
     return nested
 

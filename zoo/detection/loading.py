@@ -71,18 +71,14 @@ def build_detector(config, head_weights=None, backbone_weights=None, sha256=None
 def _pinned_backbone(config):
     """The backbone of the classifier file `config["backbone_file"]` (a weights record under saved_models/,
     sha256-checked), built as the preset `config["backbone"]` is (its num_classes and fc_units)."""
-    import keras
-
     import zoo
-    from zoo.loading import preset_weights_path
+    from zoo.loading import backbone_of, preset_weights_path
     from zoo.registry import resolve
 
     record = config["backbone_file"]
     spec, preset = resolve(config["backbone"])
     path = preset_weights_path(f"{config['backbone']} (pinned)", record)
-    model = zoo.load(spec.name, weights=path, sha256=record["sha256"], **(preset.config if preset else {}))
-    (nested,) = [layer for layer in model.layers if isinstance(layer, keras.Model)]
-    return nested
+    return backbone_of(zoo.load(spec.name, weights=path, sha256=record["sha256"], **(preset.config if preset else {})))
 
 
 def save_detector(detector, folder, save_backbone=None):
