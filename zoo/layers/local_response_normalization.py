@@ -14,10 +14,13 @@ class LocalResponseNormalization(keras.layers.Layer):
     the sum over the `n` channels `j` centred on `c` (channels past the ends count as zero). TensorFlow
     writes `b_c = a_c / (bias + alpha_tf * sum a_j^2) ** beta` over `[c - depth_radius, c + depth_radius]`,
     so the mapping is `depth_radius = (n - 1) / 2`, `bias = k`, `alpha_tf = alpha / n`, `beta = beta`: the
-    same function, no deviation. It is computed from elementwise ops, a channel pad and `n` shifted
-    channel slices rather than the TF op, because TFLite's LRN kernel is several times slower than these
-    builtins (which XNNPACK runs); beta 0.75 (the usual value) uses `rsqrt(d) * rsqrt(sqrt(d))` instead of
-    a `pow`. It runs in float32 (and casts back), so the layer also works under mixed precision.
+    same function, no deviation. It is computed from builtins rather than the TF op, because TFLite's LRN
+    kernel is several times slower than these (which XNNPACK runs): the window sums are one matmul of the
+    squares with a 0/1 band matrix (C x C, ones where |i - j| <= (n - 1) / 2), and beta 0.75 (the usual
+    value) uses `rsqrt(d) * rsqrt(sqrt(d))` instead of a `pow`. The matmul replaced a channel pad plus `n`
+    shifted channel slices: strided copies along the innermost axis that, with their gradients, took half
+    of a ZF-5 training step on CPU (benchmarks/lrn_speed.py). It runs in float32 (and casts back), so the
+    layer also works under mixed precision.
 
     Args:
         size: odd int >= 1, Caffe's `local_size` (channels in a window); default 3.
@@ -48,14 +51,7 @@ class LocalResponseNormalization(keras.layers.Layer):
     def call(self, inputs):
         x = tf.cast(inputs, tf.float32)
         squares = tf.square(x)
-        total = squares
-        if self.size > 1:
-            half = (self.size - 1) // 2
-            channels = tf.shape(x)[-1] if x.shape[-1] is None else x.shape[-1]
-            padded = tf.pad(squares, [[0, 0], [0, 0], [0, 0], [half, half]])
-            total = padded[:, :, :, :channels]
-            for shift in range(1, self.size):
-                total = total + padded[:, :, :, shift : shift + channels]
+        total = squares if self.size == 1 else channel_window_sum(squares, (self.size - 1) // 2)
         denominator = self.bias + (self.alpha / self.size) * total
         if self.beta == 0.75:  # d ** -0.75 = d ** -0.5 * d ** -0.25, no pow
             outputs = x * tf.math.rsqrt(denominator) * tf.math.rsqrt(tf.sqrt(denominator))
@@ -70,3 +66,14 @@ class LocalResponseNormalization(keras.layers.Layer):
         config = super().get_config()
         config.update({"size": self.size, "alpha": self.alpha, "beta": self.beta, "bias": self.bias})
         return config
+
+
+def channel_window_sum(x, half):
+    """`out[..., c] = sum of x[..., j]` for `|j - c| <= half` (channels past the ends count as zero).
+
+    One matmul of the channels with a 0/1 band matrix; `x` is float32 `(..., C)`, C may be dynamic.
+    """
+    channels = x.shape[-1] if x.shape[-1] is not None else tf.shape(x)[-1]
+    index = tf.range(channels)
+    band = tf.cast(tf.abs(index[:, None] - index[None, :]) <= half, x.dtype)
+    return tf.reshape(tf.matmul(tf.reshape(x, [-1, channels]), band), tf.shape(x))

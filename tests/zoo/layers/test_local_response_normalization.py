@@ -41,6 +41,31 @@ def test_matches_the_tensorflow_op_and_caffe(size, alpha, beta, bias, channels):
     np.testing.assert_allclose(got, caffe_lrn(x, size, alpha, beta, bias), rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.parametrize("size, alpha, beta, bias", CASES)
+@pytest.mark.parametrize("channels", [9, 2])
+def test_gradient_matches_the_tensorflow_op(size, alpha, beta, bias, channels):
+    # tf.nn.local_response_normalization's gradient is TF's own LRNGrad kernel: an independent reference.
+    x = tf.constant(np.random.default_rng(size * channels).normal(scale=3.0, size=(2, 4, 3, channels)), tf.float32)
+    weights = tf.constant(np.random.default_rng(1).normal(size=x.shape), tf.float32)
+    layer = LocalResponseNormalization(size, alpha, beta, bias)
+
+    def gradient(fn):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(fn(x) * weights)
+        return tape.gradient(loss, x).numpy()
+
+    expected = gradient(lambda v: tf.nn.local_response_normalization(v, (size - 1) // 2, bias, alpha / size, beta))
+    np.testing.assert_allclose(gradient(layer), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_unknown_channel_count_gives_the_same_values():
+    layer = LocalResponseNormalization(5, 0.3, 0.75, 1.0)
+    fn = tf.function(layer, input_signature=[tf.TensorSpec((None, None, None, None), tf.float32)])
+    x = np.random.default_rng(3).normal(scale=2.0, size=(1, 3, 2, 6)).astype("float32")
+    np.testing.assert_allclose(fn(x).numpy(), caffe_lrn(x, 5, 0.3, 0.75, 1.0), rtol=1e-6, atol=1e-6)
+
+
 def test_converts_to_tflite_builtins_without_the_lrn_kernel():
     pytest.importorskip("ai_edge_litert")
     from ai_edge_litert.interpreter import Interpreter
