@@ -151,14 +151,18 @@ def train_detector(config):
     step = _train_step(head, optimizer, num_classes, config.batch_windows)
     after = ("epochs", "verbose", "cache_dir", "out", "svm", "svm_c")  # the SVMs come after fine-tuning
     key = {k: v for k, v in dataclasses.asdict(config).items() if k not in after}
+    key["backbone_weights"] = tag  # `backbone` names a preset; its file may have been replaced since
     state = {"epoch": 0, "history": [], "key": key}
     path = checkpoint_path(config.out)
     if os.path.isfile(path):
-        saved = read_state(path)
-        if saved.get("key") != json.loads(json.dumps(key)):
-            raise ValueError(
-                f"`out` {config.out} holds a run with other settings ({saved.get('key')}); use a new `out`"
+        saved, now = read_state(path).get("key") or {}, json.loads(json.dumps(key))
+        if saved != now:
+            changed = ", ".join(
+                f"{k} (run: {saved.get(k)!r}, now: {now.get(k)!r})"
+                for k in sorted(set(saved) | set(now))
+                if saved.get(k) != now.get(k)
             )
+            raise ValueError(f"`out` {config.out} holds a run with other settings: {changed}; use a new `out`")
         state = restore_checkpoint(path, head.variables, optimizer.variables)
     per_image = max(1, config.batch_windows // config.images_per_batch)
     for epoch in range(state["epoch"], config.epochs):

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 
 import numpy as np
@@ -59,7 +60,26 @@ def test_a_finished_run_resumes_without_training_again(toy, capsys):
     assert main(["train-detector", "--data", data, "--val-split", "test", "--out", run, *TRAIN]) == 0
     assert json.load(open(os.path.join(run, "run.json")))["metrics"]["history"] == history
     assert main(["train-detector", "--data", data, "--out", run, *TRAIN[:-2], "--lr", "0.5"]) == 2
-    assert "other settings" in capsys.readouterr().err
+    assert re.search(r"other settings: lr \(run: [0-9.]+, now: 0\.5\)", capsys.readouterr().err)
+
+
+def test_resume_is_refused_when_the_backbone_preset_file_changed(toy, capsys, monkeypatch):
+    """Same flags, other backbone weights (a retrained preset): its head must not go on over other features."""
+    import training.train_detector as module
+
+    build = module.build_parts
+
+    def retrained(config, class_names):
+        detector = build(config, class_names)
+        kernel = detector.backbone.get_layer("conv5").kernel
+        kernel.assign(kernel * 1.01)
+        return detector
+
+    data, run = toy
+    monkeypatch.setattr(module, "build_parts", retrained)
+    capsys.readouterr()
+    assert main(["train-detector", "--data", data, "--val-split", "test", "--out", run, *TRAIN]) == 2
+    assert "other settings: backbone_weights" in capsys.readouterr().err
 
 
 def test_detect_json_lines_and_drawings(toy, tmp_path, capsys):
