@@ -66,7 +66,9 @@ def load_image(path, shorter_side=None):
     """
     import tensorflow as tf
 
-    image = tf.io.decode_image(tf.io.read_file(str(path)), channels=3, expand_animations=False)
+    from keras_spp.export import decode_rgb
+
+    image = decode_rgb(tf.io.read_file(str(path)))
     height, width = int(image.shape[0]), int(image.shape[1])
     image = tf.cast(image, tf.float32)
     if shorter_side is not None:

@@ -1,6 +1,6 @@
 """Deployment: SavedModel for TF Serving (float and encoded-bytes signatures) and TFLite, any image size."""
 
-from keras_spp.export.image_decoding import decode_image_batch, decode_image_bytes, read_image_folder
+from keras_spp.export.image_decoding import decode_image_batch, decode_image_bytes, decode_rgb, read_image_folder
 from keras_spp.export.saved_model import (
     OUTPUT_KEYS,
     SIGNATURES,
@@ -17,6 +17,7 @@ __all__ = [
     "TFLiteClassifier",
     "decode_image_batch",
     "decode_image_bytes",
+    "decode_rgb",
     "evaluate_tflite",
     "export_saved_model",
     "export_tflite",

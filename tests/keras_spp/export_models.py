@@ -1,6 +1,8 @@
 """Tiny SPP classifiers and images for the export tests (two valid convolutions, SPP, softmax)."""
 
+import cv2
 import keras
+import numpy as np
 import tensorflow as tf
 
 from keras_spp.layers import SpatialPyramidPooling
@@ -58,8 +60,9 @@ def smooth_image(rng, height, width):
 
 
 def resized_outside(encoded, short_side):
-    """Reference decode written apart from the library: TF decode, then the documented resize rule."""
-    image = tf.cast(tf.io.decode_image(encoded, channels=3, expand_animations=False), tf.float32)
+    """Reference decode written apart from the library: OpenCV decode, then the documented resize rule."""
+    bgr = cv2.imdecode(np.frombuffer(encoded, np.uint8), cv2.IMREAD_COLOR)
+    image = tf.constant(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), tf.float32)
     height, width = image.shape[:2]
     scale = short_side / min(height, width)
     target = (max(1, round(height * scale)), max(1, round(width * scale)))

@@ -4,6 +4,7 @@ import json
 import shutil
 
 import numpy as np
+import pytest
 
 from tests.training.conftest import REPO
 from training import cli
@@ -39,8 +40,10 @@ def test_folders_named_by_category_or_id_give_the_same_numbers(tmp_path, capsys)
         assert report["class_names"][8] == "golf ball" and confusion.shape == (10, 10)
         # Each photo is counted in the row of its own category: 0 tench, 4 church, 8 golf ball, 9 parachute.
         assert confusion.sum(axis=1).tolist() == [1, 0, 0, 0, 1, 0, 0, 0, 1, 1]
-        for metric in ("top1", "top5", "loss", "count", "confusion"):
+        for metric in ("top1", "top5", "count", "confusion"):
             assert report["views"]["center"][metric] == reports[0]["views"]["center"][metric]
+        # The folders sort differently, so the losses are summed in another order: equal to rounding.
+        assert report["views"]["center"]["loss"] == pytest.approx(reports[0]["views"]["center"]["loss"], rel=1e-12)
 
 
 def test_a_folder_that_names_no_category_is_refused_with_the_list(tmp_path, capsys):

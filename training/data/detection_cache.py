@@ -19,6 +19,10 @@ from zoo.detection.proposals import selective_search
 from zoo.detection.scales import best_scales
 from zoo.detection.window_sampling import label_windows
 
+# How the cached maps' pixels were decoded: "islow" since JPEGs decode exactly (`keras_spp.export.decode_rgb`,
+# as OpenCV does for the detector); maps of TF's fast approximate decode (an unnamed folder) are not reused.
+PIXELS = "islow"
+
 
 @dataclasses.dataclass
 class PreparedImage:
@@ -64,7 +68,7 @@ def prepare_image(record, extractor, cache_dir, flip=False, train=True, backbone
     Args:
         record: a `training.data.voc.VocImage`.
         extractor: the `zoo.detection.FeatureExtractor` (backbone, scales, proposal settings).
-        cache_dir: the cache folder (`proposals/`, `conv5/<backbone hash>/`).
+        cache_dir: the cache folder (`proposals/`, `conv5/<backbone hash>-<PIXELS>/`).
         flip: mirror the image, its proposals and its boxes left-right.
         train: label the windows (ground truth added as foreground, ignored windows dropped); False keeps
             the proposals as they are, for evaluation.
@@ -94,7 +98,7 @@ def prepare_image(record, extractor, cache_dir, flip=False, train=True, backbone
     scale_ids = best_scales(boxes, (height, width), extractor.scales, extractor.standard_side)
     windows = np.zeros((len(boxes), 4), np.int32)
     maps = [None] * len(extractor.scales)
-    folder = os.path.join(cache_dir, "conv5", tag)
+    folder = os.path.join(cache_dir, "conv5", f"{tag}-{PIXELS}")
     for index, scale in enumerate(extractor.scales):
         rows = np.flatnonzero(scale_ids == index)
         if len(rows) == 0:

@@ -5,10 +5,13 @@ import re
 
 
 def decode_image_file(path):
-    """Reads and decodes one JPEG/PNG/BMP/GIF file (the format is sniffed, not taken from the name)."""
+    """Reads and decodes one JPEG/PNG/BMP/GIF file (the format is sniffed, not taken from the name; JPEGs
+    exactly, as OpenCV and serving decode them: `keras_spp.export.decode_rgb`)."""
     import tensorflow as tf
 
-    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+    from keras_spp.export import decode_rgb
+
+    image = decode_rgb(tf.io.read_file(path))
     image.set_shape([None, None, 3])
     return image
 

@@ -144,6 +144,9 @@ def tfds_split(name_or_builder, split, data_dir=None, image_key="image", label_k
     Labels must be a `ClassLabel` feature; grayscale images are repeated to RGB.
     """
     import tensorflow as tf
+    import tensorflow_datasets as tfds
+
+    from keras_spp.export import decode_rgb
 
     builder = _tfds_builder(name_or_builder, data_dir)
     if download and not _is_prepared(builder):
@@ -157,12 +160,16 @@ def tfds_split(name_or_builder, split, data_dir=None, image_key="image", label_k
     if not class_names:
         raise ValueError(f"tfds feature {label_key!r} of {info.name!r} is not a ClassLabel with names")
 
+    # Encoded image features are decoded here, as folder files are (JPEGs exactly: `decode_rgb`).
+    encoded = isinstance(info.features[image_key], tfds.features.Image)
+    decoders = {image_key: tfds.decode.SkipDecoding()} if encoded else None
+
     def elements():
-        dataset = builder.as_dataset(split=split, shuffle_files=False)
+        dataset = builder.as_dataset(split=split, shuffle_files=False, decoders=decoders)
         return dataset.map(lambda ex: (ex[image_key], tf.cast(ex[label_key], tf.int32)))
 
     def decode(image):
-        image = tf.convert_to_tensor(image)
+        image = decode_rgb(image) if encoded else tf.convert_to_tensor(image)
         image = tf.cond(tf.shape(image)[-1] == 1, lambda: tf.tile(image, [1, 1, 3]), lambda: image[..., :3])
         image.set_shape([None, None, 3])
         return tf.cast(image, tf.uint8)

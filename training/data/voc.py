@@ -73,10 +73,12 @@ def decode_image(data, name):
     """Decodes encoded image bytes to a `(H, W, 3)` uint8 array; ValueError naming `name` if it cannot."""
     import tensorflow as tf
 
+    from keras_spp.export import decode_rgb
+
     if sniff_image_format(data) is None:
         raise ValueError(f"`{name}` is not a JPEG, PNG, GIF or BMP image. Received: first bytes {data[:8]!r}")
     try:
-        image = tf.io.decode_image(data, channels=3, expand_animations=False).numpy()
+        image = decode_rgb(data).numpy()
     except (tf.errors.InvalidArgumentError, tf.errors.UnknownError) as error:
         raise ValueError(f"`{name}` is a corrupt image: {error.message.splitlines()[0]}") from None
     if image.shape[0] == 0 or image.shape[1] == 0:
