@@ -3,16 +3,22 @@
     keras-spp train-detector --backbone zf5_spp.imagenette --data ../shared/data/fruits \\
         --val-split train:40 --scales 688 --out runs/sppnet_fruits
 
-Conv layers frozen (conv5 maps cached once per image, scale and flip), fc6/fc7 from the backbone preset, a
-new fc8 and box regression. The run folder is a detector: `keras-spp detect IMG --model RUN`. Run it again
-with the same flags to resume.
+Conv layers frozen (conv5 maps cached once per image, scale and flip), fc6/fc7 from the backbone's classifier
+(a preset, or a `keras-spp train` run such as a preset fine-tuned on your classes), a new fc8 and box
+regression. The run folder is a detector: `keras-spp detect IMG --model RUN`. Run it again with the same flags
+to resume.
 """
 
 FLAG_NAMES = {"backbone": "--backbone", "data": "--data", "out": "--out", "val_split": "--val-split"}
 
 
 def add_arguments(parser):
-    parser.add_argument("--backbone", default="zf5_spp.imagenette", help="zoo backbone: a preset or a model name")
+    parser.add_argument(
+        "--backbone",
+        default="zf5_spp.imagenette",
+        help="a zoo preset, a model name (random weights), or a `keras-spp train` run folder (its "
+        "best weights, e.g. fine-tuned on your classes)",
+    )
     parser.add_argument("--data", required=True, help="DIR/<split>/*.jpg + *.xml, or a VOCdevkit year folder")
     parser.add_argument("--train-split", default="train")
     parser.add_argument(
