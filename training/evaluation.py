@@ -72,12 +72,16 @@ def evaluate_model(
     for view in views:
         if view not in VIEWS:
             raise ValueError(f"`views` must be a subset of {', '.join(VIEWS)}. Received: view={view!r}")
-        net = model
-        if view == "full":
-            if None not in fixed:
+        net, view_size = model, (full_size or resize_side_for(size)) if view == "full" else size
+        if view == "full" and None not in fixed:
+            if fixed != (view_size, view_size):
                 raise ValueError(
-                    f"The full view needs a model that takes any input size; {model.name!r} takes only {fixed}"
+                    f"{model.name!r} takes only {fixed} inputs: its full view is each image resized to a shorter "
+                    f"side (`full_size`) of {fixed[0]}, square images only (an SPP model takes any size). "
+                    f"Received: full_size={view_size}"
                 )
+            net = _fixed_size_net(model, fixed)
+        elif view == "full":
             if padded_model is None:
                 import zoo
 
@@ -87,7 +91,6 @@ def evaluate_model(
             raise ValueError(
                 f"{model.name!r} takes only {fixed[0]}x{fixed[1]} inputs; evaluate it at `size` {fixed[0]}"
             )
-        view_size = (full_size or resize_side_for(size)) if view == "full" else size
         replicas = strategy.num_replicas_in_sync
         per_replica = max(1, batch_size // replicas)
         dataset = strategy.distribute_datasets_from_function(
@@ -104,6 +107,8 @@ def evaluate_model(
         predict = tf.function(lambda x, net=net: view_probs(net, x), reduce_retracing=True)
         probs, labels, weights = [], [], []
         for inputs, y, w in dataset:
+            if net is not model and net is not padded_model:
+                _check_full_sizes(strategy, inputs, fixed, view_size, model.name)
             out = strategy.run(predict, args=(inputs,))
             probs += [p.numpy() for p in strategy.experimental_local_results(out)]
             labels += [t.numpy() for t in strategy.experimental_local_results(y)]
@@ -111,6 +116,29 @@ def evaluate_model(
         keep = np.concatenate(weights) > 0
         results[view] = topk_metrics(np.concatenate(probs)[keep], np.concatenate(labels)[keep], num_classes)
     return results
+
+
+def _fixed_size_net(model, fixed):
+    """The full view's padded batches `{"images", "image_sizes"}` fed to a model of one input size `fixed`:
+    every image of the batch is that size (`_check_full_sizes`), so the batch holds no padding."""
+    import tensorflow as tf
+
+    def net(inputs, training=False):
+        return model(tf.ensure_shape(inputs["images"], [None, *fixed, 3]), training=training)
+
+    return net
+
+
+def _check_full_sizes(strategy, inputs, fixed, full_size, name):
+    """Raises ValueError when a full view of the batch is not `fixed` (e.g. a file that is not square)."""
+    for sizes in strategy.experimental_local_results(inputs["image_sizes"]):
+        wrong = [tuple(int(v) for v in row) for row in sizes.numpy() if tuple(row) != fixed]
+        if wrong:
+            raise ValueError(
+                f"{name!r} takes only {fixed} inputs, and the full view (shorter side {full_size}) of an image is "
+                f"{wrong[0]}: a model of one input size has a full view only of images of that shape (square "
+                f"files); use a center crop, or an SPP model"
+            )
 
 
 def _view_dataset(split, ctx, **kwargs):

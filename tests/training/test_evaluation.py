@@ -54,6 +54,24 @@ def test_full_view_pools_only_each_image_not_its_padding(colour_split):
     np.testing.assert_allclose(single["full"]["loss"], batched["full"]["loss"], rtol=1e-5)
 
 
+def test_a_fixed_size_model_has_a_full_view_of_square_images_at_its_size(colour_split, tmp_path):
+    """Imagenette's val files are 224x224: a no-SPP net's full view at 224 is each file as it is."""
+    any_size, _ = colour_classifier()
+    images = keras.Input((40, 40, 3))
+    fixed = keras.Model(images, any_size.get_layer("head")(any_size.layers[1](images)), name="fixed40")
+    squares = open_splits(write_image_folder(tmp_path, per_class=(1, 4), sizes=(40, 40), seed=7))[1]
+    full = evaluate_model(fixed, squares, views=("full",), size=40, full_size=40, batch_size=5)["full"]
+    reference = evaluate_model(any_size, squares, views=("full",), size=40, full_size=40, batch_size=5)["full"]
+    assert full["count"] == 12 and full["confusion"] == reference["confusion"]
+    np.testing.assert_allclose(full["loss"], reference["loss"], rtol=1e-6)
+    with pytest.raises(
+        ValueError, match=r"'fixed40' takes only \(40, 40\).*\(shorter side 40\) of an image is \(\d+, \d+\)"
+    ):
+        evaluate_model(fixed, colour_split, views=("full",), size=40, full_size=40, batch_size=5)
+    with pytest.raises(ValueError, match=r"shorter side \(`full_size`\) of 40.*Received: full_size=46"):
+        evaluate_model(fixed, squares, views=("full",), size=40, batch_size=5)
+
+
 def test_topk_metrics_against_hand_counts():
     probs = np.array([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3], [0.2, 0.3, 0.5], [0.4, 0.35, 0.25]])
     labels = np.array([1, 2, 2, 1])
