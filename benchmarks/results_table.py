@@ -123,10 +123,9 @@ def run_row(label, folder, planned=None):
 
 def _flag_sizes(config):
     """A run.json config's sizes written back as the `--sizes` flag text (for comparison with a plan)."""
-    sizes = config["sizes"]
-    if sizes and isinstance(sizes[0], (list, tuple)):
-        return "/".join(",".join(map(str, s)) + (f":{n}" if n else "") for s, n in sizes)
-    return ",".join(map(str, sizes))
+    from training.commands.train import format_size_stages
+
+    return format_size_stages(config["sizes"])
 
 
 def preset_row(name):

@@ -151,3 +151,15 @@ def parse_size_stages(text, epochs=None):
     if epochs is not None and len(stages) > 1 and (counted > epochs or (stages[-1][1] and counted != epochs)):
         raise ValueError(f"--sizes: the stages' epochs ({counted}) must add up to --epochs ({epochs})")
     return stages
+
+
+def format_size_stages(sizes):
+    """The `--sizes` text of a run.json's `sizes` (the inverse of `parse_size_stages`).
+
+    Example:
+    >>> format_size_stages([[[128, 112], 20], [[224, 180], None]]), format_size_stages([224, 180])
+    ('128,112:20/224,180', '224,180')
+    """
+    if sizes and isinstance(sizes[0], (list, tuple)):
+        return "/".join(",".join(map(str, s)) + (f":{n}" if n else "") for s, n in sizes)
+    return ",".join(map(str, sizes))
