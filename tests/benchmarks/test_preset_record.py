@@ -3,26 +3,15 @@ float16 file `keras-spp export` wrote, checked against those files and against t
 
 import csv
 import hashlib
-import importlib.util
 import json
 import os
-import sys
 
 import pytest
 
+from tests.benchmarks.conftest import benchmark_script, keras_spp
 from tests.training.conftest import CLASSES, REPO, TINY, write_image_folder
-from training import cli
 
-spec = importlib.util.spec_from_file_location("preset_record", os.path.join(REPO, "benchmarks", "preset_record.py"))
-preset_record = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(preset_record)
-
-
-def keras_spp(monkeypatch, *argv):
-    """Runs the CLI as the console script would (run.json and eval_*.json record sys.argv)."""
-    argv = [str(a) for a in argv]
-    monkeypatch.setattr(sys, "argv", ["keras-spp", *argv])
-    assert cli.main(argv) == 0
+preset_record = benchmark_script("preset_record")
 
 
 @pytest.fixture(scope="module")

@@ -1,28 +1,17 @@
 """benchmarks/results_table.py: docs/RESULTS.md's rows from what a real (tiny) `keras-spp train` and
 `keras-spp evaluate` wrote, a plan's rows not run yet or in progress, and the docs' plans themselves."""
 
-import importlib.util
 import json
 import os
 import shlex
 import shutil
-import sys
 
 import pytest
 
+from tests.benchmarks.conftest import benchmark_script, keras_spp
 from tests.training.conftest import REPO, TINY, write_image_folder
-from training import cli
 
-spec = importlib.util.spec_from_file_location("results_table", os.path.join(REPO, "benchmarks", "results_table.py"))
-results_table = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(results_table)
-
-
-def keras_spp(monkeypatch, *argv):
-    """Runs the CLI as the console script would: run.json and eval_*.json record sys.argv."""
-    argv = [str(a) for a in argv]
-    monkeypatch.setattr(sys, "argv", ["keras-spp", *argv])
-    assert cli.main(argv) == 0
+results_table = benchmark_script("results_table")
 
 
 @pytest.fixture(scope="module")
