@@ -41,6 +41,7 @@ def evaluate_model(
     strategy=None,
     num_classes=None,
     full_size=None,
+    predictions=False,
 ):
     """Evaluates a softmax classifier on a `Split` with each view -> {view: topk_metrics(...)}.
 
@@ -55,6 +56,9 @@ def evaluate_model(
         padded_model: the `{"images", "image_sizes"}` twin used for `"full"` (default `zoo.padded_model(model)`).
         strategy: a single-worker tf.distribute strategy (default: the current one).
         num_classes: the confusion matrix's size (default the model's output width).
+        predictions: also return each example's answer: `metrics["predictions"]` = `{"label": (N,), "top":
+            (N, k) class indices, best first, "probability": (N, k)}` in the split's order (`write_report`
+            writes them as a CSV).
 
     Example:
     >>> results = evaluate_model(model, val_split, views=("center", "10"), size=224)   # doctest: +SKIP
@@ -114,7 +118,12 @@ def evaluate_model(
             labels += [t.numpy() for t in strategy.experimental_local_results(y)]
             weights += [t.numpy() for t in strategy.experimental_local_results(w)]
         keep = np.concatenate(weights) > 0
-        results[view] = topk_metrics(np.concatenate(probs)[keep], np.concatenate(labels)[keep], num_classes)
+        probs, labels = np.concatenate(probs)[keep], np.concatenate(labels)[keep]
+        results[view] = topk_metrics(probs, labels, num_classes)
+        if predictions:
+            top = np.argsort(-probs, axis=1, kind="stable")[:, : min(5, probs.shape[1])]
+            probability = np.take_along_axis(probs, top, axis=1)
+            results[view]["predictions"] = {"label": labels, "top": top, "probability": probability}
     return results
 
 
@@ -188,6 +197,32 @@ def match_classes(split, categories, category_ids=None):
     return dataclasses.replace(split, class_names=list(categories), elements=relabelled)
 
 
+def predictions_csv(predictions, class_names, files=None):
+    """The CSV text of `evaluate_model`'s `predictions`: `index,file,label,label_name,correct,top,top_names,
+    probabilities` (top-k joined by spaces, names by `|`)."""
+    import csv
+    import io
+
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["index", "file", "label", "label_name", "correct", "top", "top_names", "probabilities"])
+    rows = zip(predictions["label"], predictions["top"], predictions["probability"], strict=True)
+    if files is not None and len(files) != len(predictions["label"]):
+        raise ValueError(f"{len(files)} files for {len(predictions['label'])} predictions")
+    for i, (label, top, probability) in enumerate(rows):
+        writer.writerow([
+            i,
+            files[i] if files is not None else "",
+            int(label),
+            class_names[int(label)],
+            int(top[0] == label),
+            " ".join(str(int(t)) for t in top),
+            "|".join(class_names[int(t)] for t in top),
+            " ".join(f"{p:.6f}" for p in probability),
+        ])  # fmt: skip
+    return text.getvalue()
+
+
 def check_classes(split, saved, num_classes):
     """The class names to report: the run's (checked against the data's), else the data's."""
     class_names = saved.get("class_names") or split.class_names
@@ -198,14 +233,23 @@ def check_classes(split, saved, num_classes):
     return class_names
 
 
-def write_report(out, report, title):
-    """Writes `<out>/eval_<split>.json` and a confusion PNG per view (paths added to `report`); returns its path."""
+def write_report(out, report, title, files=None):
+    """Writes `<out>/eval_<split>.json` and a confusion PNG per view (paths added to `report`); returns its path.
+
+    A view with `predictions` (`evaluate_model(..., predictions=True)`) also gets
+    `predictions_<split>_<view>.csv`: one row per example in the split's order, with its file (`files`,
+    when known), label, top-k classes (best first, names and indices) and their probabilities.
+    """
     from training.files import atomic_write_text
     from training.plots import plot_confusion_matrix
 
     os.makedirs(out, exist_ok=True)
     split = report["split"]
     for view, metrics in report["views"].items():
+        if "predictions" in metrics:
+            csv_path = os.path.join(out, f"predictions_{split}_{view}.csv")
+            atomic_write_text(csv_path, predictions_csv(metrics.pop("predictions"), report["class_names"], files))
+            metrics["predictions_csv"] = csv_path
         png = os.path.join(out, f"confusion_{split}_{view}.png")
         plot_confusion_matrix(
             metrics["confusion"],

@@ -7,30 +7,9 @@ import keras
 import numpy as np
 import pytest
 
-from keras_spp.layers import SpatialPyramidPooling
-from tests.training.conftest import CLASSES, write_image_folder
+from tests.training.conftest import CLASSES, colour_classifier, write_image_folder
 from training.data import open_splits
 from training.evaluation import evaluate_model, topk_metrics
-
-
-def colour_classifier():
-    """Mean colour -> class: (model, its padded twin). Class c is the image whose channel 2 - c dominates."""
-    weights = np.eye(3, dtype="float32")[:, ::-1] * 0.1  # blue -> 0, green -> 1, red -> 2
-    head = keras.layers.Dense(3, activation="softmax", name="head")
-    pool = SpatialPyramidPooling((1,), pooling="avg")
-    images = keras.Input((None, None, 3), name="images")
-    model = keras.Model(images, head(pool(images)))
-    head.set_weights([weights, np.zeros(3, "float32")])
-    padded_images = keras.Input((None, None, 3), name="images")
-    sizes = keras.Input((2,), dtype="int32", name="image_sizes")
-    padded = keras.Model({"images": padded_images, "image_sizes": sizes}, head(pool(padded_images, sizes=sizes)))
-    return model, padded
-
-
-@pytest.fixture(scope="module")
-def colour_split(tmp_path_factory):
-    root = write_image_folder(tmp_path_factory.mktemp("colours"), per_class=(1, 5), sizes=(50, 120), seed=5)
-    return open_splits(root)[1]
 
 
 def test_views_agree_on_a_model_whose_answer_is_known(colour_split):

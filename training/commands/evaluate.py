@@ -6,9 +6,10 @@
     keras-spp evaluate --model zf5_spp.imagenette --data DIR      # a preset: DIR/val/<category name or id>/
 
 Writes `eval_<split>.json` (per view: top-1, top-5, loss, confusion matrix) and `confusion_<split>_<view>.png`
-beside the weights (or in `--out`). The model settings (num_classes, fc_units) and class names come from the
-preset, or from the `run.json` next to the weights when there is one; the data's class folders are then
-matched to the model's categories by name (or id, e.g. a wnid), never by sorted position.
+beside the weights (or in `--out`); `--predictions` adds each image's answer (`predictions_<split>_<view>.csv`).
+The model settings (num_classes, fc_units) and class names come from the preset, or from the `run.json` next
+to the weights when there is one; the data's class folders are then matched to the model's categories by
+name (or id, e.g. a wnid), never by sorted position.
 """
 
 import os
@@ -38,6 +39,12 @@ def add_arguments(parser):
     )
     parser.add_argument("--out", help="report folder (default: the weights' folder, else the current one)")
     parser.add_argument("--no-check-images", action="store_true", help="skip the decode check of every file")
+    parser.add_argument(
+        "--predictions",
+        action="store_true",
+        help="also write predictions_<split>_<view>.csv: each image's file, label, top-5 and probabilities "
+        "(for error analysis, or to compare two models image by image: benchmarks/compare_predictions.py)",
+    )
 
 
 def run(args):
@@ -96,6 +103,7 @@ def run(args):
         strategy=strategy,
         num_classes=num_classes,
         full_size=args.full_size,
+        predictions=args.predictions,
     )
     for view, metrics in results.items():
         print(
@@ -118,5 +126,5 @@ def run(args):
         "git": git_commit(),
     }
     out = args.out or (os.path.dirname(os.path.abspath(weights_file)) if weights_file else ".")
-    print(f"wrote {evaluation.write_report(out, report, name)}", flush=True)
+    print(f"wrote {evaluation.write_report(out, report, name, split.files)}", flush=True)
     return 0

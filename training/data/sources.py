@@ -34,6 +34,7 @@ class Split:
         decode: callable payload -> `(H, W, 3)` uint8 image tensor (traceable inside tf.data).
         fingerprint: a sha256 of what identifies the examples (a folder: each file's relative path, size and
             label; tfds: name, version, split, size), so a resumed run can tell that its data changed.
+        files: the file of each example in `elements()` order (a folder split), or None (tfds).
     """
 
     name: str
@@ -43,6 +44,7 @@ class Split:
     elements: object
     decode: object
     fingerprint: str = ""
+    files: tuple = None
 
 
 def _list_images(folder):
@@ -119,7 +121,7 @@ def folder_split(root, split, class_names=None, check_images=True):
     for path, label in zip(paths, labels, strict=True):
         digest.update(f"{os.path.relpath(path, folder)}\0{os.path.getsize(path)}\0{label}\n".encode())
     decode = decode_image_file if check_images else decode_image_file_or_fail_naming_it
-    return Split(split, list(class_names), len(paths), skipped, elements, decode, digest.hexdigest())
+    return Split(split, list(class_names), len(paths), skipped, elements, decode, digest.hexdigest(), tuple(paths))
 
 
 def _tfds_builder(name, data_dir):
@@ -243,7 +245,10 @@ def subsample(split, count):
     if stride == 1:
         return split
     kept = -(-split.num_examples // stride)
-    return dataclasses.replace(split, num_examples=kept, elements=lambda: split.elements().shard(stride, 0))
+    files = split.files[::stride] if split.files is not None else None
+    return dataclasses.replace(
+        split, num_examples=kept, elements=lambda: split.elements().shard(stride, 0), files=files
+    )
 
 
 def _missing_val(val, data, name, require_val):
