@@ -94,11 +94,15 @@ def backbone_classifier(backbone):
     run.json beside it: its model, sha256-checked).
 
     Raises:
-        ValueError: a path that is not a training run (no run.json naming its model).
+        ValueError: a path that is not a training run (no run.json naming its model), or a run of a model
+            without SPP.
+        FileNotFoundError: a path that does not exist.
     """
     import zoo
     from zoo import runs
 
+    if not os.path.exists(backbone) and ("/" in backbone or os.sep in backbone or backbone.endswith(".h5")):
+        raise FileNotFoundError(f"`backbone` {backbone!r} looks like a run folder or weights file but does not exist")
     if os.path.exists(backbone):
         path, record = runs.run_weights(backbone)
         if not (record or {}).get("model"):

@@ -71,6 +71,9 @@ def test_a_folder_that_is_not_a_run_and_a_run_without_spp_are_refused(classifier
     )
     err = capsys.readouterr().err
     assert "'zf5', a model without SPP" in err and "zf5_spp" in err
+    missing = str(tmp_path / "typo" / "run")
+    assert main(["train-detector", "--backbone", missing, "--data", data, "--out", str(tmp_path / "c"), *DETECT]) == 2
+    assert "does not exist" in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "a" / "detector.json") and not os.path.exists(tmp_path / "b" / "detector.json")
 
 
