@@ -25,7 +25,8 @@ def classifier_run(image_folder, tmp_path_factory):
 
 def test_the_detector_gets_the_runs_backbone_and_fc_layers(classifier_run, tmp_path):
     import zoo
-    from training.train_detector import DetectorTrainConfig, build_parts
+    from training.detector_parts import build_parts
+    from training.train_detector import DetectorTrainConfig
     from zoo.loading import backbone_of
 
     classifier = zoo.load("zf5_spp", weights=classifier_run)
