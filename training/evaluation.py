@@ -77,7 +77,8 @@ def evaluate_model(
         if view not in VIEWS:
             raise ValueError(f"`views` must be a subset of {', '.join(VIEWS)}. Received: view={view!r}")
         net, view_size = model, (full_size or resize_side_for(size)) if view == "full" else size
-        if view == "full" and None not in fixed:
+        fixed_full = view == "full" and None not in fixed  # every image must come out at the model's size
+        if fixed_full:
             if fixed != (view_size, view_size):
                 raise ValueError(
                     f"{model.name!r} takes only {fixed} inputs: its full view is each image resized to a shorter "
@@ -111,7 +112,7 @@ def evaluate_model(
         predict = tf.function(lambda x, net=net: view_probs(net, x), reduce_retracing=True)
         probs, labels, weights = [], [], []
         for inputs, y, w in dataset:
-            if net is not model and net is not padded_model:
+            if fixed_full:
                 _check_full_sizes(strategy, inputs, fixed, view_size, model.name)
             out = strategy.run(predict, args=(inputs,))
             probs += [p.numpy() for p in strategy.experimental_local_results(out)]
