@@ -23,29 +23,22 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from training.run_record import command_line, read_metrics_csv  # noqa: E402 (after the path)
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VIEWS = ("center", "full", "10")
 
 
 def read_evals(*folders):
     """`({(view, size): {"top1", "top5"}}, [commands])` of every eval_*.json below `folders`."""
+    from training.evaluation import read_reports
+
     found, commands = {}, []
-    for folder in folders:
-        for path in sorted(glob.glob(os.path.join(folder, "**", "eval_*.json"), recursive=True)):
-            with open(path) as file:
-                report = json.load(file)
-            commands.append(_command(report.get("command")))
-            for view, metrics in report["views"].items():
-                size = report["full_size"] if view == "full" else report["size"]
-                found[(view, int(size))] = {"top1": round(metrics["top1"], 4), "top5": round(metrics["top5"], 4)}
+    for command, views in (r for folder in folders for r in read_reports(folder)):
+        commands.append(command)
+        for view, size, metrics in views:
+            found[(view, size)] = {"top1": round(metrics["top1"], 4), "top5": round(metrics["top5"], 4)}
     return found, [c for c in commands if c]
-
-
-def _command(argv):
-    argv = list(argv or [])
-    if argv and os.path.basename(argv[0]) in ("keras-spp", "cli.py", "__main__.py"):
-        argv[0] = "keras-spp"
-    return shlex.join(argv)
 
 
 def preset_record(name, run, file, file_evals=(), size=224, dataset=None, categories_of=None, machine=None):
@@ -61,7 +54,7 @@ def preset_record(name, run, file, file_evals=(), size=224, dataset=None, catego
     if record is None or record.get("model") != model_name:
         raise ValueError(f"{run!r} is not a `keras-spp train` run of {model_name!r} (its run.json names the model)")
     config = {k: record[k] for k in ("num_classes", "fc_units", "dropout")}
-    history = _metrics_rows(run)
+    history = read_metrics_csv(run)
     run_metrics, run_commands = read_evals(run)
     file_metrics, file_commands = read_evals(*file_evals)
     metrics = {}
@@ -119,7 +112,7 @@ def preset_record(name, run, file, file_evals=(), size=224, dataset=None, catego
             "metrics": {dataset or os.path.basename(os.path.normpath(train_config["data"])): metrics},
             "full_image_by_shorter_side": full,
             "storage_note": "; ".join(notes) or None,
-            "recipe": [_command(record["command"]), export, *file_commands, *run_commands],
+            "recipe": [shlex.join(command_line(record["command"])), export, *file_commands, *run_commands],
             "samples": samples,
             "budget": {
                 "epochs": len(history),
@@ -130,13 +123,6 @@ def preset_record(name, run, file, file_evals=(), size=224, dataset=None, catego
             },
         },
     }
-
-
-def _metrics_rows(run):
-    import csv
-
-    with open(os.path.join(run, "metrics.csv"), newline="") as file:
-        return list(csv.DictReader(file))
 
 
 def _stages(sizes):

@@ -13,14 +13,14 @@ refused.
 """
 
 import argparse
-import csv
-import glob
 import json
 import os
 import shlex
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from training.run_record import read_metrics_csv  # noqa: E402 (after the path)
 
 VIEWS = ("center", "full", "10")
 HEADER = (
@@ -50,26 +50,14 @@ def sizes_text(sizes, full_image=False, size_range=None):
     return text + (" full image" if full_image else "")
 
 
-def read_metrics_csv(folder):
-    path = os.path.join(folder, "metrics.csv")
-    if not os.path.isfile(path):
-        return []
-    with open(path, newline="") as file:
-        return list(csv.DictReader(file))
-
-
 def read_evals(folder):
     """`{view: ["top1 / top5 (size)", ...]}` and the evaluate commands, from every eval_*.json below `folder`."""
+    from training.evaluation import read_reports
+
     cells, commands = {}, []
-    for path in sorted(glob.glob(os.path.join(folder, "**", "eval_*.json"), recursive=True)):
-        with open(path) as file:
-            report = json.load(file)
-        argv = list(report.get("command") or [])
-        if argv and os.path.basename(argv[0]) in ("keras-spp", "cli.py", "__main__.py"):
-            argv[0] = "keras-spp"
-        commands.append(shlex.join(argv))
-        for view, metrics in report["views"].items():
-            size = report["full_size"] if view == "full" else report["size"]
+    for command, views in read_reports(folder):
+        commands.append(command)
+        for view, size, metrics in views:
             cells.setdefault(view, []).append(f"{100 * metrics['top1']:.1f} / {100 * metrics['top5']:.1f} ({size})")
     return cells, commands
 

@@ -262,3 +262,26 @@ def write_report(out, report, title, files=None):
     path = os.path.join(out, f"eval_{split}.json")
     atomic_write_text(path, json.dumps(report, indent=2) + "\n")
     return path
+
+
+def read_reports(folder):
+    """`[(command, [(view, size, metrics), ...]), ...]` of every eval_*.json `write_report` wrote below `folder`.
+
+    In path order; `command` as typed (`keras-spp evaluate ...`, "" when unrecorded); `size` is the full
+    view's shorter side, else the crop side.
+    """
+    import glob
+    import shlex
+
+    from training.run_record import command_line
+
+    reports = []
+    for path in sorted(glob.glob(os.path.join(folder, "**", "eval_*.json"), recursive=True)):
+        with open(path) as file:
+            report = json.load(file)
+        views = [
+            (view, int(report["full_size"] if view == "full" else report["size"]), metrics)
+            for view, metrics in report["views"].items()
+        ]
+        reports.append((shlex.join(command_line(report.get("command") or [])), views))
+    return reports

@@ -45,6 +45,15 @@ def environment():
     }
 
 
+def read_metrics_csv(folder):
+    """The rows (dicts of strings) of `folder`'s metrics.csv, one an epoch; [] when there is none."""
+    path = os.path.join(folder, "metrics.csv")
+    if not os.path.isfile(path):
+        return []
+    with open(path, newline="") as file:
+        return list(csv.DictReader(file))
+
+
 def write_metrics_csv(path, history):
     """One row an epoch, the columns of every scalar metric (like keras.callbacks.CSVLogger), atomically."""
     columns = []
@@ -58,9 +67,10 @@ def write_metrics_csv(path, history):
     atomic_write_text(path, out.getvalue())
 
 
-def command_line():
-    """The command as typed: `keras-spp train ...` when run through the console script."""
-    argv = list(sys.argv)
+def command_line(argv=None):
+    """The command as typed (`argv`, default sys.argv): `keras-spp train ...` when run through the console
+    script (or as a recorded `command` of run.json or eval_*.json, whatever launched it)."""
+    argv = list(sys.argv if argv is None else argv)
     if argv and os.path.basename(argv[0]) in ("keras-spp", "cli.py", "__main__.py"):
         argv[0] = "keras-spp"
     return argv
