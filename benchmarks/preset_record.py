@@ -2,7 +2,8 @@
 
 Prints JSON: `config` and `weights` (sha256, size and storage dtype of the exported file), and the metadata
 that is measured: `num_params`; `metrics` `{dataset: {view: {top1, top5, size}}}` at `--size` (the exported
-file's evaluations where there are some, else the run's, with a note); `full_image_by_shorter_side` (every
+file's evaluations where there are some, else the run's, with a note; `unselected`, the score without the val
+images that picked the run's best epoch, from the run's evaluation); `full_image_by_shorter_side` (every
 full-view size measured); `recommended_shorter_side` (the best of those by top-1); `storage_note` (the file
 against the run's float32 weights, same views); `recipe` (the train and evaluate commands as recorded, and
 the export); `budget` (epochs, images seen, training hours from metrics.csv); `samples` (each photo of
@@ -37,8 +38,29 @@ def read_evals(*folders):
     for command, views in (r for folder in folders for r in read_reports(folder)):
         commands.append(command)
         for view, size, metrics in views:
-            found[(view, size)] = {"top1": round(metrics["top1"], 4), "top5": round(metrics["top5"], 4)}
+            found[(view, size)] = _rounded(metrics)
+            unselected = metrics.get("unselected")  # a run's own val split: the images that did not pick its epoch
+            if unselected:
+                found[(view, size)]["unselected"] = {**_rounded(unselected), "count": unselected["count"]}
     return found, [c for c in commands if c]
+
+
+def _flat(values):
+    """A view's metrics with `unselected` as numbers beside them, as the preset schema takes them."""
+    values, unselected = dict(values), values.get("unselected")
+    weights = values.pop("unselected_weights", None)
+    values.pop("unselected", None)
+    if unselected:
+        values.update(top1_unselected=unselected["top1"], top5_unselected=unselected["top5"])
+        values["unselected_note"] = (
+            f"on the {unselected['count']} val images the run did not pick its best epoch on"
+            + (f"; measured with {weights}" if weights else "")
+        )
+    return values
+
+
+def _rounded(metrics):
+    return {"top1": round(metrics["top1"], 4), "top5": round(metrics["top5"], 4)}
 
 
 def preset_record(name, run, file, file_evals=(), size=224, dataset=None, categories_of=None, machine=None):
@@ -61,8 +83,13 @@ def preset_record(name, run, file, file_evals=(), size=224, dataset=None, catego
     for view in VIEWS:
         if (view, size) in file_metrics:
             metrics[view] = {**file_metrics[(view, size)], "size": size}
+            if "unselected" not in metrics[view]:  # a bare file's evaluation cannot know which images they are
+                metrics[view]["unselected"] = run_metrics.get((view, size), {}).get("unselected")
+                metrics[view]["unselected_weights"] = "the run's float32 weights"
         elif (view, size) in run_metrics:
             metrics[view] = {**run_metrics[(view, size)], "size": size, "note": "float32 weights (the run's file)"}
+        if view in metrics:
+            metrics[view] = _flat(metrics[view])
     full = {str(s): m for (view, s), m in sorted(run_metrics.items()) if view == "full"}
     side = max(full, key=lambda s: full[s]["top1"]) if full else None
     storage = storage_dtype_of(file)

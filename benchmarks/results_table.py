@@ -58,8 +58,16 @@ def read_evals(folder):
     for command, views in read_reports(folder):
         commands.append(command)
         for view, size, metrics in views:
-            cells.setdefault(view, []).append(f"{100 * metrics['top1']:.1f} / {100 * metrics['top5']:.1f} ({size})")
+            cells.setdefault(view, []).append(_cell(metrics, size))
     return cells, commands
+
+
+def _cell(metrics, size):
+    """ "top1 / top5 (size)", and the top-1 without the val subset that picked the epoch where it is known: an
+    evaluation's `unselected`, a preset's `top1_unselected`."""
+    unselected = (metrics.get("unselected") or {}).get("top1", metrics.get("top1_unselected"))
+    without = f"; {100 * unselected:.1f} without the subset" if unselected is not None else ""
+    return f"{100 * metrics['top1']:.1f} / {100 * metrics['top5']:.1f} ({size}{without})"
 
 
 def run_row(label, folder, planned=None):
@@ -125,9 +133,7 @@ def preset_row(name):
     cells = []
     for view in VIEWS:
         metrics = views.get(view)
-        cells.append(
-            f"{100 * metrics['top1']:.1f} / {100 * metrics['top5']:.1f} ({metrics['size']})" if metrics else "—"
-        )
+        cells.append(_cell(metrics, metrics["size"]) if metrics else "—")
     budget = metadata["budget"]
     train_sizes = budget.get("sizes") or metadata["input_sizes"].get("train")
     hours = "—" if budget["hours"] is None else f"{budget['hours']:.2f}"

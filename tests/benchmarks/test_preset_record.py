@@ -21,7 +21,7 @@ def shipped(tmp_path_factory):
     data, run, file = write_image_folder(root / "data", per_class=(4, 3)), root / "run", root / "tiny.weights.h5"
     with pytest.MonkeyPatch.context() as mp:
         keras_spp(mp, "train", *TINY, "--data", data, "--sizes", "64,48:1/64", "--epochs", "2", "--batch-size", "4",
-                  "--steps-per-epoch", "2", "--out", run)  # fmt: skip
+                  "--steps-per-epoch", "2", "--val-examples", "2", "--out", run)  # fmt: skip
         for full in (64, 80):
             keras_spp(mp, "evaluate", "--weights", run, "--data", data, "--views", "center,full", "--size", "64",
                       "--full-size", full, "--out", run / f"eval_{full}")  # fmt: skip
@@ -56,6 +56,14 @@ def test_the_record_is_what_the_files_say(shipped):
             round(stored[view]["top1"], 4),
             round(stored[view]["top5"], 4),
             64,
+        )
+        unselected = run_evals[64][view]["unselected"]  # 7 of the 9 val images: the bare file's eval lacks them
+        assert (got["top1_unselected"], got["top5_unselected"]) == (
+            round(unselected["top1"], 4),
+            round(unselected["top5"], 4),
+        )
+        assert got["unselected_note"] == (
+            "on the 7 val images the run did not pick its best epoch on; measured with the run's float32 weights"
         )
     assert metadata["full_image_by_shorter_side"]["80"]["top1"] == round(run_evals[80]["full"]["top1"], 4)
     best = max((64, 80), key=lambda s: round(run_evals[s]["full"]["top1"], 4))

@@ -7,6 +7,8 @@
 
 Writes `eval_<split>.json` (per view: top-1, top-5, loss, confusion matrix) and `confusion_<split>_<view>.png`
 beside the weights (or in `--out`); `--predictions` adds each image's answer (`predictions_<split>_<view>.csv`).
+A run's own val split also gets `unselected` in each view: the score without the images the run picked its
+best epoch on (`--val-examples`; see training/selection.py).
 The model settings (num_classes, fc_units) and class names come from the preset, or from the `run.json` next
 to the weights when there is one; the data's class folders are then matched to the model's categories by
 name (or id, e.g. a wnid), never by sorted position.
@@ -68,6 +70,7 @@ def run(args):
     from training.data import open_splits, resize_side_for
     from training.models import check_model_name
     from training.run_record import git_commit
+    from training.selection import selection_record, selection_stride, unselected_metrics
     from training.strategy import make_strategy
 
     check_model_name(name)
@@ -93,6 +96,7 @@ def run(args):
         class_names = list(split.class_names)
     else:  # no names to match: the data's classes in sorted order are the model's
         class_names = evaluation.check_classes(split, {}, num_classes)
+    stride = selection_stride(saved, args.data, split)  # the images the run picked its epoch on
     results = evaluation.evaluate_model(
         model,
         split,
@@ -103,7 +107,7 @@ def run(args):
         strategy=strategy,
         num_classes=num_classes,
         full_size=args.full_size,
-        predictions=args.predictions,
+        predictions=args.predictions or stride is not None,
     )
     for view, metrics in results.items():
         print(
@@ -111,6 +115,17 @@ def run(args):
             f"loss {metrics['loss']:.4f}  ({metrics['count']} images)",
             flush=True,
         )
+        if stride is not None:
+            unselected = unselected_metrics(metrics["predictions"], stride)
+            if unselected:
+                metrics["unselected"] = unselected
+                print(
+                    f"{'without the images that picked the epoch':>40}: top-1 {unselected['top1']:.4f}  "
+                    f"top-5 {unselected['top5']:.4f}  ({unselected['count']} images)",
+                    flush=True,
+                )
+            if not args.predictions:
+                del metrics["predictions"]
     report = {
         "model": name,
         "weights": weights_file,
@@ -122,6 +137,7 @@ def run(args):
         "full_size": args.full_size or resize_side_for(args.size),
         "class_names": class_names,
         "views": results,
+        **({"selection": selection_record(stride, split.num_examples)} if stride is not None else {}),
         "command": sys.argv,
         "git": git_commit(),
     }

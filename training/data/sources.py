@@ -239,9 +239,14 @@ def open_splits(data, train_split=None, val_split=None, data_dir=None, require_v
     return train, _missing_val(val, data, val_name, require_val)
 
 
+def subsample_stride(num_examples, count):
+    """k such that every k-th of `num_examples` examples (the 0th, k-th, ...) are about `count` of them."""
+    return max(1, -(-int(num_examples) // max(int(count), 1)))
+
+
 def subsample(split, count):
     """`split` cut to about `count` evenly spaced examples (every k-th), e.g. a quick per-epoch validation."""
-    stride = max(1, -(-split.num_examples // max(int(count), 1)))
+    stride = subsample_stride(split.num_examples, count)
     if stride == 1:
         return split
     kept = -(-split.num_examples // stride)
