@@ -101,10 +101,11 @@ def record_weights_sha256(out, name, sha256):
     atomic_write_text(path, json.dumps(record, indent=2, default=str) + "\n")
 
 
-def write_run_json(config, run, state, digest, model=None, parent=None, freeze_epochs=0):
+def write_run_json(config, run, state, digest, model=None, parent=None, freeze_epochs=0, final_sha256=None):
     """`<out>/run.json`: command, config, data, schedule, strategy, metrics, weights hashes, git commit.
 
-    `weights.sha256` maps each weights file written to the sha256 of its bytes (checked by `zoo.load`);
+    `weights.sha256` maps each weights file written to the sha256 of its bytes (checked by `zoo.load`):
+    best.weights.h5, and final.weights.h5 when `final_sha256` (the last epoch's, `save_final_weights`);
     `weights.final_sha256` hashes the final variables' values (equal on every worker). `fc_units` and
     `dropout` are the model's own (a preset's when the flags left them out); `parent` is the preset or
     file the run started from.
@@ -148,7 +149,11 @@ def write_run_json(config, run, state, digest, model=None, parent=None, freeze_e
         },
         "weights": {
             "best": "best.weights.h5",
-            "sha256": {"best.weights.h5": best["sha256"]} if best.get("sha256") else {},
+            "final": "final.weights.h5" if final_sha256 else None,
+            "sha256": {
+                **({"best.weights.h5": best["sha256"]} if best.get("sha256") else {}),
+                **({"final.weights.h5": final_sha256} if final_sha256 else {}),
+            },
             "final_sha256": digest,
         },
         "git": git_commit(),

@@ -12,11 +12,12 @@ import warnings
 import numpy as np
 
 
-def selection_stride(saved, data, split):
-    """k when the run whose run.json is `saved` picked its checkpoint on every k-th example of `split`, else None.
+def selection_stride(saved, weights_file, data, split):
+    """k when the run whose run.json is `saved` picked `weights_file` on every k-th example of `split`, else None.
 
     Args:
         saved: the run's run.json as a dict (`{}` for a bare weights file: None).
+        weights_file: the evaluated file; only the run's best one was picked (final.weights.h5 was not).
         data: the evaluated `--data` (a folder or tfds name), compared with the run's own.
         split: the evaluated `training.data.Split`.
 
@@ -25,6 +26,8 @@ def selection_stride(saved, data, split):
     warning, and None.
     """
     config, recorded = saved.get("config") or {}, saved.get("data") or {}
+    if os.path.basename(weights_file or "") != (saved.get("weights") or {}).get("best", "best.weights.h5"):
+        return None
     if (
         not recorded.get("val_examples")
         or recorded.get("val") != split.name

@@ -218,7 +218,19 @@ def _fit(config, run):
     if run.chief:
         if state["history"]:
             on_epoch_end(state)
-        run_record.write_run_json(config, run, state, digest, model, parent_of(config), freeze)
+        final = save_final_weights(model, run.out) if state["history"] else None
+        run_record.write_run_json(config, run, state, digest, model, parent_of(config), freeze, final)
     if run.num_workers > 1:
         barrier(strategy)  # workers leave together: the chief's coordination service must not see them go early
     return state
+
+
+def save_final_weights(model, out):
+    """`<out>/final.weights.h5`: the last epoch's weights beside the best one's (a file chosen by no
+    validation score; the whole val split stays unseen); returns the sha256 of its bytes."""
+    from training.files import atomic_save
+    from zoo.weights import sha256_of
+
+    path = os.path.join(out, "final.weights.h5")
+    atomic_save(path, model.save_weights)
+    return sha256_of(path)

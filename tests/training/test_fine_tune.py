@@ -27,7 +27,7 @@ def test_a_preset_fine_tunes_on_new_classes_and_lowers_its_loss(fine_tuned):
     run = json.loads((out / "run.json").read_text())
     assert run["model"] == "zf5_spp" and run["parent"] == "zf5_spp.imagenette"
     assert run["fc_units"] == 256 and run["num_classes"] == 3 and run["freeze_backbone_epochs"] == 1
-    assert set(run["weights"]["sha256"]) == {"best.weights.h5"}
+    assert set(run["weights"]["sha256"]) == {"best.weights.h5", "final.weights.h5"}
 
 
 def test_the_frozen_epoch_keeps_the_backbone(image_folder, tmp_path):

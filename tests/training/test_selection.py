@@ -74,23 +74,28 @@ def test_a_run_that_validated_on_the_whole_split_leaves_nothing_unselected(mirro
     assert "unselected" not in report["views"]["center"]
 
 
-def test_other_data_another_split_or_no_run_select_nothing(subset_run, image_folder, tmp_path):
+def test_the_final_file_other_data_another_split_or_no_run_select_nothing(subset_run, image_folder, tmp_path):
     from tests.training.conftest import write_image_folder
+    from training import cli
     from training.data import open_splits
 
     out, _ = subset_run
     saved = json.loads((out / "run.json").read_text())
-    val = open_splits(image_folder)[1]
-    assert selection_stride(saved, image_folder, val) == 3
-    assert selection_stride(saved, image_folder + "/", val) == 3  # the same folder, spelt otherwise
+    val, best = open_splits(image_folder)[1], str(out / "best.weights.h5")
+    assert selection_stride(saved, str(out / "final.weights.h5"), image_folder, val) is None  # picked by none
+    argv = ["evaluate", "--weights", str(out / "final.weights.h5"), "--data", image_folder, "--size", "48"]
+    assert cli.main([*argv, "--out", str(tmp_path / "final")]) == 0
+    assert "selection" not in json.loads((tmp_path / "final" / "eval_val.json").read_text())
+    assert selection_stride(saved, best, image_folder, val) == 3
+    assert selection_stride(saved, best, image_folder + "/", val) == 3  # the same folder, spelt otherwise
     other = write_image_folder(tmp_path / "other", per_class=(2, 4))
-    assert selection_stride(saved, other, open_splits(other)[1]) is None
-    assert selection_stride({}, image_folder, val) is None
+    assert selection_stride(saved, best, other, open_splits(other)[1]) is None
+    assert selection_stride({}, best, image_folder, val) is None
     renamed = {**saved, "data": {**saved["data"], "val": "test"}}
-    assert selection_stride(renamed, image_folder, val) is None
+    assert selection_stride(renamed, best, image_folder, val) is None
     miscounted = {**saved, "data": {**saved["data"], "val_examples": 5}}
     with pytest.warns(UserWarning, match=r"validated on 5 examples of 'val', but 1 in 3 of these 12 is 4"):
-        assert selection_stride(miscounted, image_folder, val) is None
+        assert selection_stride(miscounted, best, image_folder, val) is None
 
 
 def test_unselected_metrics_against_a_count_by_hand():

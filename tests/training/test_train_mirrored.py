@@ -33,6 +33,24 @@ def test_mirrored_multi_size_run_learns_and_writes_artefacts(mirrored_run):
     assert model(np.zeros((1, 70, 90, 3), "float32")).shape == (1, 3)
 
 
+def test_the_last_epoch_is_kept_beside_the_best(mirrored_run):
+    import zoo
+    from tests.training.conftest import load_checkpoint_arrays
+    from training.steps import weights_sha256
+    from zoo.weights import sha256_of
+
+    out, _ = mirrored_run
+    run = json.loads((out / "run.json").read_text())
+    assert run["weights"]["final"] == "final.weights.h5"
+    assert run["weights"]["sha256"]["final.weights.h5"] == sha256_of(out / "final.weights.h5")
+    final = zoo.load("zf5_spp", weights=str(out / "final.weights.h5"))  # settings and hash from run.json
+    assert weights_sha256(final) == run["weights"]["final_sha256"], "the variables training ended with"
+    arrays, state = load_checkpoint_arrays(out)
+    saved = dict(zip(state["model_variables"], arrays, strict=True))  # the last epoch's checkpoint
+    for weight in final.weights:
+        np.testing.assert_array_equal(np.asarray(weight), saved[weight.path], err_msg=weight.path)
+
+
 def test_size_range_draws_one_size_per_epoch(image_folder, tmp_path):
     state = train_in_process(
         TINY

@@ -96,7 +96,7 @@ def run(args):
         class_names = list(split.class_names)
     else:  # no names to match: the data's classes in sorted order are the model's
         class_names = evaluation.check_classes(split, {}, num_classes)
-    stride = selection_stride(saved, args.data, split)  # the images the run picked its epoch on
+    stride = selection_stride(saved, weights_file, args.data, split)  # the images the run picked its epoch on
     results = evaluation.evaluate_model(
         model,
         split,

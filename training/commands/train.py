@@ -4,7 +4,8 @@
         --sizes 224,180 --strategy mirrored --out runs/zf5_spp
 
 The run folder gets checkpoints/ckpt.npz (resumed automatically, at the same epoch and step),
-logs/ (TensorBoard), metrics.csv, curves.png, best.weights.h5 (best val top-1) and run.json.
+logs/ (TensorBoard), metrics.csv, curves.png, best.weights.h5 (best val top-1), final.weights.h5 (the last
+epoch) and run.json.
 """
 
 import dataclasses
