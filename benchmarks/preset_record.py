@@ -45,20 +45,6 @@ def read_evals(*folders):
     return found, [c for c in commands if c]
 
 
-def _flat(values):
-    """A view's metrics with `unselected` as numbers beside them, as the preset schema takes them."""
-    values, unselected = dict(values), values.get("unselected")
-    weights = values.pop("unselected_weights", None)
-    values.pop("unselected", None)
-    if unselected:
-        values.update(top1_unselected=unselected["top1"], top5_unselected=unselected["top5"])
-        values["unselected_note"] = (
-            f"on the {unselected['count']} val images the run did not pick its best epoch on"
-            + (f"; measured with {weights}" if weights else "")
-        )
-    return values
-
-
 def _rounded(metrics):
     return {"top1": round(metrics["top1"], 4), "top5": round(metrics["top5"], 4)}
 
@@ -81,15 +67,22 @@ def preset_record(name, run, file, file_evals=(), size=224, dataset=None, catego
     file_metrics, file_commands = read_evals(*file_evals)
     metrics = {}
     for view in VIEWS:
-        if (view, size) in file_metrics:
-            metrics[view] = {**file_metrics[(view, size)], "size": size}
-            if "unselected" not in metrics[view]:  # a bare file's evaluation cannot know which images they are
-                metrics[view]["unselected"] = run_metrics.get((view, size), {}).get("unselected")
-                metrics[view]["unselected_weights"] = "the run's float32 weights"
-        elif (view, size) in run_metrics:
-            metrics[view] = {**run_metrics[(view, size)], "size": size, "note": "float32 weights (the run's file)"}
-        if view in metrics:
-            metrics[view] = _flat(metrics[view])
+        from_file = (view, size) in file_metrics
+        found = file_metrics.get((view, size)) or run_metrics.get((view, size))
+        if found is None:
+            continue
+        metrics[view] = {"top1": found["top1"], "top5": found["top5"], "size": size}
+        if not from_file:
+            metrics[view]["note"] = "float32 weights (the run's file)"
+        # A bare file's evaluation cannot know which val images picked the epoch: the run's own can.
+        unselected = found.get("unselected") or run_metrics.get((view, size), {}).get("unselected")
+        if unselected:
+            borrowed = from_file and "unselected" not in found
+            metrics[view].update(top1_unselected=unselected["top1"], top5_unselected=unselected["top5"])
+            metrics[view]["unselected_note"] = (
+                f"on the {unselected['count']} val images the run did not pick its best epoch on"
+                + ("; measured with the run's float32 weights" if borrowed else "")
+            )
     full = {str(s): m for (view, s), m in sorted(run_metrics.items()) if view == "full"}
     side = max(full, key=lambda s: full[s]["top1"]) if full else None
     storage = storage_dtype_of(file)
