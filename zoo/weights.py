@@ -89,7 +89,8 @@ def save_weights_file(model, path, storage_dtype="float32"):
 
     Args:
         model: a built Keras model.
-        path: the `.weights.h5` file to write (replaced if it exists).
+        path: the `.weights.h5` file to write, its folder made if missing; written aside and renamed over
+            `path`, so an existing file is replaced whole or, on an error, left as it was.
         storage_dtype: `"float32"` (as `model.save_weights`) or `"float16"`.
 
     Returns:
@@ -118,14 +119,18 @@ def save_weights_file(model, path, storage_dtype="float32"):
                     "float32. Nothing was written."
                 )
     folder = os.path.dirname(os.path.abspath(path))
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.float32.weights.h5")
-    try:
+    os.makedirs(folder, exist_ok=True)
+    hidden = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}")
+    temporary, partial = f"{hidden}.float32.weights.h5", f"{hidden}.partial.weights.h5"
+    try:  # the file appears whole or not at all: written aside, then renamed over `path`
         model.save_weights(temporary)
-        with h5py.File(temporary, "r") as source, h5py.File(path, "w") as target:
+        with h5py.File(temporary, "r") as source, h5py.File(partial, "w") as target:
             _copy_group(source, target, np.dtype(storage_dtype))
+        os.replace(partial, path)
     finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+        for leftover in (temporary, partial):
+            if os.path.exists(leftover):
+                os.remove(leftover)
     return {"path": path, "sha256": sha256_of(path), "file_size": os.path.getsize(path), "storage_dtype": storage_dtype}
 
 

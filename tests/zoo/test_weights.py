@@ -124,3 +124,20 @@ def test_float16_storage_refuses_what_it_cannot_write(tmp_path):
     with pytest.raises(ValueError, match=r"'fc8/bias' reaches 1e\+06, beyond float16's 65504"):
         weights.save_weights_file(model, tmp_path / "x.weights.h5", storage_dtype="float16")
     assert not list(tmp_path.iterdir()), "nothing was written"
+
+
+def test_the_file_is_made_in_a_new_folder_and_replaces_an_old_one_whole_or_not_at_all(saved, tmp_path, monkeypatch):
+    model, paths = saved
+    path = tmp_path / "new" / "folder" / "tiny.weights.h5"
+    first = weights.save_weights_file(model, path, storage_dtype="float16")
+    assert weights.sha256_of(path) == first["sha256"]
+
+    def fails_midway(source, target, dtype):  # an error while the float16 copy is being written (disk full, kill)
+        target.create_group("half_written")
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(weights, "_copy_group", fails_midway)
+    with pytest.raises(OSError, match="No space left"):
+        weights.save_weights_file(model, path, storage_dtype="float16")
+    assert weights.sha256_of(path) == first["sha256"], "the earlier file stays as it was"
+    assert os.listdir(path.parent) == ["tiny.weights.h5"], "no temporary file is left behind"
