@@ -29,6 +29,7 @@ class DetectorTrainConfig:
     backbone: str
     data: str
     out: str
+    backbone_file: str = None
     train_split: str = "train"
     val_split: str = None
     scales: tuple = (688,)

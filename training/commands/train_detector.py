@@ -19,6 +19,12 @@ def add_arguments(parser):
         help="a zoo preset, a model name (random weights), or a `keras-spp train` run folder (its "
         "best weights, e.g. fine-tuned on your classes)",
     )
+    parser.add_argument(
+        "--backbone-file",
+        help="a classifier weights file to take the conv layers and fc6/fc7 from, built as the --backbone "
+        "preset (its classes and fc): e.g. the earlier file of that preset that a detector preset pins "
+        "(saved_models/sppnet_zf5.fruits/zf5_spp.imagenette.v1.weights.h5); its sha256 goes in the run",
+    )
     parser.add_argument("--data", required=True, help="DIR/<split>/*.jpg + *.xml, or a VOCdevkit year folder")
     parser.add_argument("--train-split", default="train")
     parser.add_argument(
@@ -50,6 +56,7 @@ def run(args):
 
     config = DetectorTrainConfig(
         backbone=args.backbone,
+        backbone_file=args.backbone_file,
         data=args.data,
         out=args.out,
         train_split=args.train_split,

@@ -3,7 +3,8 @@
 fine-tuned head; `config["backbone"]` names the frozen backbone preset it was trained on."""
 
 FRUITS_RECIPE = [
-    "nice -n 10 keras-spp train-detector --backbone zf5_spp.imagenette --data ../shared/data/fruits "
+    "nice -n 10 keras-spp train-detector --backbone zf5_spp.imagenette "
+    "--backbone-file saved_models/sppnet_zf5.fruits/zf5_spp.imagenette.v1.weights.h5 --data ../shared/data/fruits "
     "--scales 688 --epochs 24 --lr 0.01 --out runs/sppnet_zf5_fruits3 --cache-dir runs/det_cache --verbose 2",
     "cp runs/sppnet_zf5_fruits3/detector.weights.h5 saved_models/sppnet_zf5.fruits/sppnet_zf5.fruits.weights.h5",
     "keras-spp evaluate-detector --model runs/sppnet_zf5_fruits3 --data ../shared/data/fruits --split test",
@@ -76,10 +77,10 @@ PRESETS = {
             },
             "recipe": FRUITS_RECIPE,
             "recipe_note": (
-                "run while zf5_spp.imagenette was v1, the file config.backbone_file pins; run today, the same "
-                "commands fine-tune a head on that preset's current file (v3 since 2026-12-03), and the pin must "
-                "then move to it. Over v3 the selection run (--val-split train:40, 24 epochs, lr 0.01) reached "
-                "val mAP 0.586 against v1's 0.711 on the same 40 images, so this preset stays on v1"
+                "run while zf5_spp.imagenette was v1; the recipe now names v1's file (--backbone-file, the file "
+                "config.backbone_file pins), so it fine-tunes the same features today. Over the preset's "
+                "current file (v3 since 2026-12-03) the selection run (--val-split train:40, 24 epochs, lr 0.01) "
+                "reached val mAP 0.586 against v1's 0.711 on the same 40 images, so this preset stays on v1"
             ),
             "budget": {
                 "epochs": 24,

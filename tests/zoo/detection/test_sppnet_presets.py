@@ -1,6 +1,8 @@
 """Every shipped detector preset: its file, metadata and parameter count, and its recorded detections on
 the photos of samples/ (the ground truth of apple_93.jpg is tests/zoo/detection/test_detector.py's)."""
 
+import shlex
+
 import numpy as np
 import pytest
 
@@ -35,6 +37,17 @@ def test_the_pinned_backbone_file_is_the_detectors_backbone(shipped):
     (nested,) = [layer for layer in classifier.layers if layer.name == detector.backbone.name]
     for mine, theirs in zip(detector.backbone.weights, nested.weights):
         np.testing.assert_array_equal(np.asarray(mine), np.asarray(theirs))
+
+
+def test_the_recipe_fine_tunes_on_the_pinned_file(shipped):
+    """The recipe's train-detector names the file config.backbone_file pins: rerun, it gets the same features."""
+    from training.detector_parts import file_record
+
+    record, _ = shipped
+    (command,) = [shlex.split(c) for c in record.metadata["recipe"] if "train-detector" in c]
+    path = SAMPLES.parent / command[command.index("--backbone-file") + 1]
+    assert command[command.index("--backbone") + 1] == record.config["backbone"]
+    assert file_record(path) == {"storage_dtype": "float32", **record.config["backbone_file"]}
 
 
 def test_recorded_detections_on_the_samples(shipped):
