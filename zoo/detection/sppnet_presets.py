@@ -24,11 +24,13 @@ PRESETS = {
             "max_detections": 100,
             "box_scale": 0.32140934467315674,
             # The zf5_spp.imagenette file the head was fine-tuned on (v1, 66.0% center 144, shipped as that
-            # preset until 2026-11-26): its conv layers are this detector's.
+            # preset until 2026-11-26): its conv layers are this detector's. Stored as float16 since 2026-12-03
+            # (was float32, sha256 c3a8f8ff...65386f, 28,342,632 bytes; see metadata "evaluation").
             "backbone_file": {
                 "path": "sppnet_zf5.fruits/zf5_spp.imagenette.v1.weights.h5",
-                "sha256": "c3a8f8ff498d06664ff1a33e583fb8ac0ee36f8b76df0a85f14908d9ff65386f",
-                "file_size": 28342632,
+                "sha256": "74782add547f7fca07b518e60676c35aeaae4419774272fd1a5aac80cd3ea9b7",
+                "file_size": 14198704,
+                "storage_dtype": "float16",
             },
         },
         "weights": {
@@ -49,7 +51,10 @@ PRESETS = {
                 "fruits test (60 images, 117 boxes), VOC07 AP at IoU 0.5, difficult ignored. Scored again once "
                 "JPEGs decoded exactly (keras_spp.export.decode_rgb, the pixels OpenCV gives `detect`; the head "
                 "trained on maps of TF's fast-IDCT pixels): one scale 0.6101 / 0.6115 -> 0.6002 / 0.6111 (11-point "
-                "/ all-point), five scales 0.5704 / 0.5786 -> 0.5699 / 0.5800"
+                "/ all-point), five scales 0.5704 / 0.5786 -> 0.5699 / 0.5800. The pinned backbone file then stored as "
+                "float16 (2026-12-03, to make room for more presets; loading restores float32): one scale 0.6002 / "
+                "0.6111 -> 0.6002 / 0.6112 (banana's all-point AP 0.4644 -> 0.4645, every other AP the same to 4 "
+                "places), five scales 0.5699 / 0.5800 unchanged"
             ),
             "metrics": {
                 "fruits": {
@@ -80,7 +85,10 @@ PRESETS = {
                 "run while zf5_spp.imagenette was v1; the recipe now names v1's file (--backbone-file, the file "
                 "config.backbone_file pins), so it fine-tunes the same features today. Over the preset's "
                 "current file (v3 since 2026-12-03) the selection run (--val-split train:40, 24 epochs, lr 0.01) "
-                "reached val mAP 0.586 against v1's 0.711 on the same 40 images, so this preset stays on v1"
+                "reached val mAP 0.586 against v1's 0.711 on the same 40 images, so this preset stays on v1. The "
+                "head was fine-tuned on v1's float32 file; the pinned file is that file stored as float16 (keras-spp "
+                "export zf5_spp --weights FILE --num-classes 10 --fc-units 256 --format weights --storage-dtype "
+                "float16), so a rerun fine-tunes on features rounded to float16, which left the test mAP as it was"
             ),
             "budget": {
                 "epochs": 24,

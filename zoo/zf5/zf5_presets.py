@@ -4,32 +4,7 @@ One entry per `"<name>.<tag>"`, the first of a name being its default. The schem
 `zoo.presets.Preset` (which validates each entry) and saved_models/README.md (an example).
 """
 
-IMAGENETTE_CATEGORIES = [
-    "tench",
-    "English springer",
-    "cassette player",
-    "chain saw",
-    "church",
-    "French horn",
-    "garbage truck",
-    "gas pump",
-    "golf ball",
-    "parachute",
-]
-
-# ImageNet wnids of the categories, in label order: the folder names of Imagenette's own release.
-IMAGENETTE_IDS = [
-    "n01440764",
-    "n02102040",
-    "n02979186",
-    "n03000684",
-    "n03028079",
-    "n03394916",
-    "n03417042",
-    "n03425413",
-    "n03445777",
-    "n03888257",
-]
+from zoo.imagenette import IMAGENETTE_CATEGORIES, IMAGENETTE_IDS
 
 UNSELECTED = "on the 2,943 val images the run did not pick its best epoch on; the run's float32 weights"
 
