@@ -4,9 +4,8 @@ One entry per `"<name>.<tag>"`, the first of a name being its default. The schem
 `zoo.presets.Preset` (which validates each entry) and saved_models/README.md (an example).
 """
 
-from zoo.imagenette import IMAGENETTE_CATEGORIES, IMAGENETTE_IDS
+from zoo.imagenette import IMAGENETTE_CATEGORIES, IMAGENETTE_IDS, LICENSE, TRAINING_DATA, UNSELECTED
 
-UNSELECTED = "on the 2,943 val images the run did not pick its best epoch on; the run's float32 weights"
 FILE = "saved_models/convnet5_spp.imagenette/convnet5_spp.imagenette.weights.h5"
 RUN = "runs/convnet5_spp_imagenette"
 
@@ -127,8 +126,8 @@ PRESETS = {
                     "176 / 224) give about 2.3 h. zf5_spp.imagenette had 50 epochs"
                 ),
             },
-            "license": "Weights: Apache-2.0, as this project. Trained on Imagenette (ImageNet terms of use apply).",
-            "training_data": "Imagenette train (9,469 images, 10 classes), ../shared/data/imagenette",
+            "license": LICENSE,
+            "training_data": TRAINING_DATA,
         },
     },
 }

@@ -4,9 +4,7 @@ One entry per `"<name>.<tag>"`, the first of a name being its default. The schem
 `zoo.presets.Preset` (which validates each entry) and saved_models/README.md (an example).
 """
 
-from zoo.imagenette import IMAGENETTE_CATEGORIES, IMAGENETTE_IDS
-
-UNSELECTED = "on the 2,943 val images the run did not pick its best epoch on; the run's float32 weights"
+from zoo.imagenette import IMAGENETTE_CATEGORIES, IMAGENETTE_IDS, LICENSE, TRAINING_DATA, UNSELECTED
 
 PRESETS = {
     "zf5_spp.imagenette": {
@@ -128,8 +126,8 @@ PRESETS = {
                     "hours, went with that machine"
                 ),
             },
-            "license": "Weights: Apache-2.0, as this project. Trained on Imagenette (ImageNet terms of use apply).",
-            "training_data": "Imagenette train (9,469 images, 10 classes), ../shared/data/imagenette",
+            "license": LICENSE,
+            "training_data": TRAINING_DATA,
         },
     },
 }
