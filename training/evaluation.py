@@ -49,6 +49,8 @@ def evaluate_model(
         model: takes `(B, H, W, 3)` raw 0..255 images and gives `(B, C)` probabilities.
         split: a `training.data.Split`.
         views: any of `"center"`, `"full"`, `"10"`.
+        batch_size: images per model call over all replicas; a 10-view batch holds `batch_size // 10` images
+            (at least one per replica), so the 10 views take the memory of one center-crop batch.
         size: crop size of the center and 10 views; they are cut from the image resized to a shorter side of
             `resize_side_for(size)` (256 for 224).
         full_size: the full view's shorter side (default that same `resize_side_for(size)`: the paper's
@@ -97,7 +99,8 @@ def evaluate_model(
                 f"{model.name!r} takes only {fixed[0]}x{fixed[1]} inputs; evaluate it at `size` {fixed[0]}"
             )
         replicas = strategy.num_replicas_in_sync
-        per_replica = max(1, batch_size // replicas)
+        crops = 10 if view == "10" else 1  # a 10-view batch of n images is 10 n crops in one model call
+        per_replica = max(1, batch_size // (replicas * crops))
         dataset = strategy.distribute_datasets_from_function(
             functools.partial(
                 _view_dataset,

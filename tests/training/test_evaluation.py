@@ -25,6 +25,34 @@ def test_views_agree_on_a_model_whose_answer_is_known(colour_split):
     np.testing.assert_allclose(losses, losses[0], rtol=0.05)
 
 
+class _LargestBatch(keras.layers.Layer):
+    """Passes its input on and keeps the largest batch it was called with."""
+
+    def build(self, input_shape):
+        self.largest = self.add_weight(shape=(), dtype="int32", initializer="zeros", trainable=False)
+
+    def call(self, x):
+        import tensorflow as tf
+
+        self.largest.assign(tf.maximum(self.largest, tf.shape(x)[0]))
+        return x
+
+
+def test_ten_views_keep_each_model_call_to_the_batch_size(colour_split):
+    """10 views of 4 images are 40 crops: a batch of 4 must hold one image (10 crops, not 40), same answer."""
+    model, _ = colour_classifier()
+    spy = _LargestBatch()
+    images = keras.Input((None, None, 3))
+    watched = keras.Model(images, model(spy(images)))
+    small = evaluate_model(watched, colour_split, views=("10",), size=48, batch_size=12)["10"]
+    assert int(spy.largest.numpy()) == 10
+    large = evaluate_model(model, colour_split, views=("10",), size=48, batch_size=150)["10"]
+    assert small["count"] == large["count"] == 15 and small["confusion"] == large["confusion"]
+    np.testing.assert_allclose(small["loss"], large["loss"], rtol=1e-6)
+    evaluate_model(watched, colour_split, views=("10",), size=48, batch_size=3)
+    assert int(spy.largest.numpy()) == 10  # fewer than 10 crops asked: one image at a time
+
+
 def test_full_view_pools_only_each_image_not_its_padding(colour_split):
     """A padded batch's zeros would pull the mean colour down; the sizes keep the answer exact."""
     model, padded = colour_classifier()

@@ -33,7 +33,12 @@ def add_arguments(parser):
         help="full view's shorter side (default: the side crops are cut from, 256 for 224 as in the paper)",
     )
     parser.add_argument("--max-aspect", type=float, help="full image: longer side capped at this x shorter")
-    parser.add_argument("--batch-size", type=int, default=32, help="images per step")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=32,
+        help="crops or full images per model call (a 10-view step takes a tenth as many images)",
+    )
     parser.add_argument("--fc-units", type=int, help="default: from run.json")
     parser.add_argument("--num-classes", type=int, help="default: from run.json, else the data's classes")
     parser.add_argument(
