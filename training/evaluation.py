@@ -49,8 +49,8 @@ def evaluate_model(
         model: takes `(B, H, W, 3)` raw 0..255 images and gives `(B, C)` probabilities.
         split: a `training.data.Split`.
         views: any of `"center"`, `"full"`, `"10"`.
-        batch_size: images per model call over all replicas; a 10-view batch holds `batch_size // 10` images
-            (at least one per replica), so the 10 views take the memory of one center-crop batch.
+        batch_size: crops (or full images) per model call over all replicas; a 10-view batch holds
+            `batch_size // 10` images (at least one per replica), so it takes a center-crop batch's memory.
         size: crop size of the center and 10 views; they are cut from the image resized to a shorter side of
             `resize_side_for(size)` (256 for 224).
         full_size: the full view's shorter side (default that same `resize_side_for(size)`: the paper's

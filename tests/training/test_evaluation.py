@@ -39,7 +39,7 @@ class _LargestBatch(keras.layers.Layer):
 
 
 def test_ten_views_keep_each_model_call_to_the_batch_size(colour_split):
-    """10 views of 4 images are 40 crops: a batch of 4 must hold one image (10 crops, not 40), same answer."""
+    """10 views of 12 images are 120 crops: a batch of 12 must hold one image (10 crops), same answer."""
     model, _ = colour_classifier()
     spy = _LargestBatch()
     images = keras.Input((None, None, 3))
