@@ -4,7 +4,14 @@ One entry per `"<name>.<tag>"`, the first of a name being its default. The schem
 `zoo.presets.Preset` (which validates each entry) and saved_models/README.md (an example).
 """
 
-from zoo.imagenette import IMAGENETTE_CATEGORIES, IMAGENETTE_IDS, LICENSE, TRAINING_DATA, UNSELECTED
+from zoo.imagenette import (
+    IMAGENETTE_CATEGORIES,
+    IMAGENETTE_IDS,
+    LICENSE,
+    TRAINING_DATA,
+    UNSELECTED,
+    short_run_recipe,
+)
 
 FILE = "saved_models/overfeat7_spp.imagenette/overfeat7_spp.imagenette.weights.h5"
 RUN = "runs/overfeat7_spp_imagenette"
@@ -80,31 +87,7 @@ PRESETS = {
                 "float16 storage, float32 compute: on the 3,925 val images top-1 and top-5 move by 0.00 points at "
                 "the 224 center crop (0.7783) and on the full image at shorter side 224 and 256 (0.7457, 0.7771)"
             ),
-            "recipe": [
-                "nice -n 19 keras-spp train --model overfeat7_spp --data ../shared/data/imagenette "
-                "--sizes 128,112:8/176,144:6/224,180 --epochs 18 --batch-size 64 --fc-units 256 --dropout 0.3 "
-                "--optimizer adamw --lr 5e-4 --weight-decay 0.05 --warmup-epochs 2 --label-smoothing 0.1 "
-                f"--min-area 0.25 --val-examples 1000 --checkpoint-minutes 5 --no-check-images --seed 0 "
-                f"--verbose 2 --out {RUN}",
-                f"keras-spp export overfeat7_spp --weights {RUN} --format weights --storage-dtype float16 --out {FILE}",
-                *(
-                    f"keras-spp evaluate --model overfeat7_spp --weights {FILE} --num-classes 10 --fc-units 256 "
-                    f"--data ../shared/data/imagenette --no-check-images {views}"
-                    for views in (
-                        "--views center,full --size 224 --full-size 224",
-                        "--views full --size 224 --full-size 256",
-                    )
-                ),
-                # the run's own evaluations: the top-1 without the val images that picked its epoch, and 10 views
-                *(
-                    f"keras-spp evaluate --weights {RUN} --data ../shared/data/imagenette {views}"
-                    for views in (
-                        "--views center,full --size 224 --full-size 224",
-                        "--views full --size 224 --full-size 256",
-                        "--views 10 --size 224",
-                    )
-                ),
-            ],
+            "recipe": short_run_recipe("overfeat7_spp", RUN, FILE),
             # The top-1 label of each photo of samples/ at recommended_shorter_side (zoo.classify), as the
             # model gave it (8 of 8 right); tests check it still does.
             "samples": {
